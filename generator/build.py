@@ -1,0 +1,59 @@
+"""The build: gather every input, render every file in memory, and only then write output/."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import SiteConfig
+from .content import load_articles
+from .index import build_site
+from .model import InputError, Problem, Site
+from .outputs.assets import read_static
+from .outputs.feeds import render_feeds
+from .outputs.sitemap import render_extras, render_sitemap
+from .render import make_environment, render_site
+from .termdata import load_term_data
+from .write import WriteReport, write_output
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    """What a build made and wrote, and the warnings it found."""
+
+    site: Site
+    files: dict[str, bytes]
+    report: WriteReport | None
+    warnings: tuple[Problem, ...]
+
+    def page_counts(self) -> dict[str, int]:
+        """HTML pages by their first path segment: articles, topics, timeline…"""
+        counts: Counter[str] = Counter()
+        for path in self.files:
+            if path.endswith(".html"):
+                counts[path.split("/")[0] if "/" in path else "home"] += 1
+        return dict(sorted(counts.items()))
+
+
+def render_all(config: SiteConfig, strict: bool = False) -> tuple[Site, dict[str, bytes], tuple[Problem, ...]]:
+    """content/, data/ and templates/ → every output file in memory; raises InputError."""
+    root = config.config_path.parent
+    term_data = {t.key: load_term_data(config.data_dir, t.key, root) for t in config.taxonomies}
+    articles, warnings = load_articles(config, root)
+    if strict and warnings:
+        raise InputError(tuple(Problem(p.path, p.line, p.message) for p in warnings))
+    site = build_site(articles, config, term_data)
+    files = render_site(site, config, make_environment(config))
+    files["sitemap.xml"] = render_sitemap(list(files), site, config)
+    files.update(render_feeds(site, config))
+    files.update(render_extras(config))
+    files.update(read_static(config.templates_dir))
+    return site, files, warnings
+
+
+def build(config: SiteConfig, strict: bool = False, write: bool = True) -> BuildResult:
+    """Render everything, then write it; a problem anywhere leaves output/ as it was."""
+    site, files, warnings = render_all(config, strict)
+    report = write_output(config.output_dir, files) if write else None
+    return BuildResult(site, files, report, warnings)

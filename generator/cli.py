@@ -1,0 +1,81 @@
+"""`digest`: the one entry point. Parses arguments, calls a stage, prints problems as path:line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Callable, Sequence
+
+from . import __version__
+from .build import build
+from .config import SiteConfig, load_config, normalise_base_url
+from .model import InputError
+
+
+def _site_config(args: argparse.Namespace) -> SiteConfig:
+    config = load_config(Path(args.config))
+    base_url = None
+    if getattr(args, "base_url", None):
+        try:
+            base_url = normalise_base_url(args.base_url)
+        except ValueError as err:
+            raise SystemExit(f"digest: --base-url {err}") from None
+    return config.with_overrides(
+        content_dir=Path(args.content).resolve() if getattr(args, "content", None) else None,
+        output_dir=Path(args.output).resolve() if getattr(args, "output", None) else None,
+        base_url=base_url,
+    )
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    config = _site_config(args)
+    result = build(config, strict=args.strict)
+    for warning in result.warnings:
+        print(warning, file=sys.stderr)
+    report = result.report
+    assert report is not None
+    pages = sum(result.page_counts().values())
+    by_type = ", ".join(f"{k} {v}" for k, v in result.page_counts().items())
+    print(f"Built {pages} pages ({by_type}) from {len(result.site.articles)} articles into "
+          f"{config.output_dir} in {time.perf_counter() - started:.2f}s: {len(report.written)} written, "
+          f"{report.unchanged} unchanged, {len(report.removed)} removed.")
+    return 0
+
+
+def _add_site_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", default="site.yaml", help="site settings file (default: site.yaml)")
+    parser.add_argument("--content", help="folder of Markdown pages (default: content_dir in site.yaml)")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="digest", description="Turn news articles into a static site.")
+    parser.add_argument("--version", action="version", version=f"digest {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    build_parser = commands.add_parser("build", help="render content/ into output/")
+    _add_site_options(build_parser)
+    build_parser.add_argument("--output", help="folder to write the site to (default: output_dir)")
+    build_parser.add_argument("--base-url", help="URL the site is served from, e.g. https://u.github.io/repo/")
+    build_parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build_parser.set_defaults(run=cmd_build)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    run: Callable[[argparse.Namespace], int] = args.run
+    try:
+        return run(args)
+    except InputError as err:
+        for problem in err.problems:
+            print(problem, file=sys.stderr)
+        count = sum(not p.warning for p in err.problems)
+        print(f"digest: {count} error{'s' * (count != 1)}; nothing was written.", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,235 @@
+"""content/**/*.md → Articles. The only stage that reads content/; every problem has its file line."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from .config import RESERVED_FIELDS, SiteConfig
+from .markup import first_paragraph_text, plain_text, render_markdown, trim_to_sentence
+from .model import DATE_SOURCES, Article, InputError, Problem
+from .slugs import slug_for_term, valid_slug, slugify_title
+from .yamlsource import YamlMapping, parse_mapping
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+_FENCE = "---"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceText:
+    """A content file split into its front matter and body, with where the body starts."""
+
+    front_matter: str
+    body: str
+    body_line: int
+
+
+def split_front_matter(text: str, path: str) -> SourceText:
+    """Text of a page → front matter and body; raises InputError if the fences are wrong."""
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != _FENCE:
+        raise InputError((Problem(path, 1, "no front matter: a page must start with a `---` line, then "
+                                           "fields such as `title:`, then another `---` line"),))
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in (_FENCE, "..."):
+            return SourceText("\n".join(lines[1:index]), "\n".join(lines[index + 1:]), index + 2)
+    raise InputError((Problem(path, 1, "front matter opened here is never closed: add a `---` line after "
+                                       "the last field"),))
+
+
+def decode(data: bytes, path: str) -> str:
+    """File bytes → text with `\\n` line ends; non-UTF-8 bytes are an error at their line."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise InputError((Problem(path, line, f"not UTF-8 (byte 0x{data[err.start]:02x}); re-save the file "
+                                              f"as UTF-8"),)) from None
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse_date(value: Any) -> datetime:
+    """A YAML date, datetime or ISO-8601 string → an aware UTC datetime; ValueError otherwise."""
+    if isinstance(value, datetime):
+        result = value
+    elif isinstance(value, date):
+        result = datetime.combine(value, time())
+    elif isinstance(value, str):
+        try:
+            result = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"`{value}` is not a date; write it as YYYY-MM-DD, e.g. 2021-04-10") from None
+    else:
+        raise ValueError("must be a date such as 2021-04-10")
+    if result.tzinfo is None:
+        return result.replace(tzinfo=timezone.utc)
+    return result.astimezone(timezone.utc)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ValueError("must be text")
+    return " ".join(str(value).split())
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    """A list of names (or one name) → a tuple without blanks or repeats, in the order given."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list):
+        raise ValueError("must be a list of names, e.g. [Alibaba, Tencent]")
+    names: list[str] = []
+    for item in items:
+        name = _text(item)
+        if not name:
+            continue
+        if not slug_for_term(name):
+            raise ValueError(f"`{name}` has no letters or digits to make a URL from")
+        if name not in names:
+            names.append(name)
+    return tuple(names)
+
+
+def _date_source(value: Any) -> str:
+    if value not in DATE_SOURCES:
+        raise ValueError(f"must be one of {', '.join(DATE_SOURCES)}")
+    return value
+
+
+def _slug(value: Any) -> str:
+    if not isinstance(value, str) or not valid_slug(value):
+        raise ValueError("must be lower-case letters, digits and single hyphens, e.g. alibaba-fined")
+    return value
+
+
+def _url(value: Any) -> str:
+    text = _text(value)
+    if text and not re.match(r"^https?://[^\s/]+", text):
+        raise ValueError("must be an absolute http(s) URL")
+    return text
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+# field → parser, Pelican-style: one table says what each front-matter field means.
+_FIELD_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "title": _text, "slug": _slug, "date": parse_date, "date_source": _date_source, "summary": _text,
+    "author": _text, "author_role": _text, "source": _text, "source_position": int, "source_url": _url,
+    "mentions": _names, "draft": _boolean, "updated": parse_date,
+}
+assert set(_FIELD_PARSERS) == RESERVED_FIELDS
+
+
+def _fields(mapping: YamlMapping, path: str, config: SiteConfig) -> tuple[dict[str, Any], list[Problem]]:
+    taxonomy_keys = {t.key for t in config.taxonomies}
+    values: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for key, raw in mapping.data.items():
+        parser = _names if key in taxonomy_keys else _FIELD_PARSERS.get(key)
+        if parser is None:
+            problems.append(Problem(path, mapping.line_of(key), f"unknown field `{key}` (ignored)", warning=True))
+            continue
+        try:
+            values[key] = None if raw is None else parser(raw)
+        except (ValueError, TypeError) as err:
+            problems.append(Problem(path, mapping.line_of(key), f"`{key}` {err}"))
+    for required in ("title", "date"):
+        if required not in mapping.data:
+            problems.append(Problem(path, 1, f"missing `{required}:`; every page needs one"))
+        elif required in values and not values[required]:
+            problems.append(Problem(path, mapping.line_of(required), f"`{required}` is empty; fill it in"))
+    values = {key: value for key, value in values.items() if value is not None}
+    return values, problems
+
+
+def parse_page(text: str, path: str, config: SiteConfig) -> tuple[Article | None, tuple[Problem, ...]]:
+    """One page's text → an Article (None for drafts or errors) and its problems."""
+    try:
+        source = split_front_matter(text, path)
+    except InputError as err:
+        return None, err.problems
+    mapping, yaml_problems = parse_mapping(source.front_matter, path, 2)
+    if mapping is None:
+        return None, yaml_problems
+    values, problems = _fields(mapping, path, config)
+    problems = [*yaml_problems, *problems]
+    if any(not p.warning for p in problems) or values.get("draft"):
+        return None, tuple(problems)
+    body_html = render_markdown(source.body, config.allow_raw_html)
+    summary = values.get("summary") or trim_to_sentence(first_paragraph_text(body_html))
+    article = Article(
+        slug=values.get("slug") or slugify_title(values["title"]),
+        title=values["title"],
+        date=values["date"],
+        date_source=values.get("date_source", "manual"),
+        summary=summary,
+        body_html=body_html,
+        terms=tuple((t.key, values.get(t.key, ())) for t in config.taxonomies),
+        mentions=values.get("mentions", ()),
+        author=values.get("author", ""),
+        source_url=values.get("source_url", ""),
+        path=path,
+        word_count=len(plain_text(body_html).split()),
+    )
+    if not article.slug:
+        problems.append(Problem(path, mapping.line_of("title"), "the title has no letters or digits to make a "
+                                                                "slug from; add `slug:`"))
+        return None, tuple(problems)
+    return article, tuple(problems)
+
+
+def content_files(content_dir: Path) -> list[Path]:
+    """Every page below content_dir, sorted, never following a link out of it."""
+    root = content_dir.resolve()
+    return sorted(p for p in content_dir.rglob("*.md")
+                  if p.is_file() and not any(part.startswith(".") for part in p.relative_to(content_dir).parts)
+                  and p.resolve().is_relative_to(root))
+
+
+def load_articles(config: SiteConfig, display_root: Path) -> tuple[tuple[Article, ...], tuple[Problem, ...]]:
+    """Read and validate every page; raises InputError with all errors, returns warnings."""
+    articles: list[Article] = []
+    problems: list[Problem] = []
+    for file in content_files(config.content_dir):
+        path = _display_path(file, display_root)
+        data = file.read_bytes()
+        if len(data) > MAX_FILE_BYTES:
+            problems.append(Problem(path, 1, f"{len(data):,} bytes is over the {MAX_FILE_BYTES:,}-byte limit "
+                                             f"for one page; split it"))
+            continue
+        try:
+            article, found = parse_page(decode(data, path), path, config)
+        except InputError as err:
+            problems.extend(err.problems)
+            continue
+        problems.extend(found)
+        if article is not None:
+            articles.append(article)
+    problems.extend(_slug_collisions(articles))
+    if any(not p.warning for p in problems):
+        raise InputError(tuple(problems))
+    return tuple(articles), tuple(sorted(problems))
+
+
+def _slug_collisions(articles: list[Article]) -> list[Problem]:
+    owners: dict[str, Article] = {}
+    problems = []
+    for article in sorted(articles, key=lambda a: a.path):
+        first = owners.setdefault(article.slug, article)
+        if first is not article:
+            problems.append(Problem(article.path, 1, f"slug `{article.slug}` is already used by {first.path}; "
+                                                     f"set a different `slug:` in one of them"))
+    return problems
+
+
+def _display_path(file: Path, root: Path) -> str:
+    try:
+        return str(file.relative_to(root))
+    except ValueError:
+        return str(file)

@@ -1,0 +1,147 @@
+"""Articles → Site: taxonomies with their terms, the timeline and related articles. Pure data."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter, defaultdict
+from dataclasses import replace
+from datetime import datetime, timezone
+from typing import Iterable, Mapping
+
+from .config import SiteConfig
+from .model import Article, Month, Site, Taxonomy, Term, TermInfo
+from .slugs import slug_for_term
+
+RELATED_TERMS = 8
+MIN_RELATED = 3
+
+
+def newest_first(articles: Iterable[Article]) -> tuple[Article, ...]:
+    """Sort newest first; equal dates by slug, so the order never depends on file order."""
+    by_slug = sorted(articles, key=lambda a: a.slug)
+    return tuple(sorted(by_slug, key=lambda a: a.date, reverse=True))
+
+
+def canonical_names(infos: Iterable[TermInfo]) -> dict[str, str]:
+    """Alias slug → canonical name, so `Alibaba Group` and `Alibaba's` both read `Alibaba`."""
+    mapping: dict[str, str] = {}
+    for info in infos:
+        mapping[slug_for_term(info.name)] = info.name
+        for alias in info.aliases:
+            mapping.setdefault(slug_for_term(alias), info.name)
+    return mapping
+
+
+def build_taxonomy(key: str, articles: tuple[Article, ...], infos: tuple[TermInfo, ...]) -> Taxonomy:
+    """Group articles by term; spellings with one slug are one term, named as most often written."""
+    canonical = canonical_names(infos)
+    descriptions = {slug_for_term(i.name): i.description for i in infos}
+    members: dict[str, list[str]] = defaultdict(list)
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    per_article: list[list[str]] = []
+    for article in articles:
+        slugs: list[str] = []
+        for written in article.terms_of(key):
+            name = canonical.get(slug_for_term(written), written)
+            slug = slug_for_term(name)
+            spellings[slug][name] += 1
+            if slug not in slugs:
+                slugs.append(slug)
+                members[slug].append(article.slug)
+        per_article.append(slugs)
+    together = _co_occurrence(per_article)
+    terms = tuple(
+        Term(
+            taxonomy=key,
+            name=min(spellings[slug].items(), key=lambda item: (-item[1], item[0]))[0],
+            slug=slug,
+            description=descriptions.get(slug, ""),
+            articles=tuple(members[slug]),
+            related=tuple(sorted(together[slug].items(), key=lambda kv: (-kv[1], kv[0]))[:RELATED_TERMS]),
+        )
+        for slug in sorted(members)
+    )
+    return Taxonomy(key, terms)
+
+
+def _co_occurrence(per_article: list[list[str]]) -> dict[str, Counter[str]]:
+    together: dict[str, Counter[str]] = defaultdict(Counter)
+    for slugs in per_article:
+        for slug in slugs:
+            together[slug].update(other for other in slugs if other != slug)
+    return together
+
+
+def build_months(articles: tuple[Article, ...]) -> tuple[Month, ...]:
+    """Articles (newest first) → months newest first, each listing its articles newest first."""
+    grouped: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for article in articles:
+        grouped[(article.date.year, article.date.month)].append(article.slug)
+    return tuple(Month(y, m, tuple(slugs)) for (y, m), slugs in sorted(grouped.items(), reverse=True))
+
+
+def related_articles(articles: tuple[Article, ...], taxonomies: tuple[Taxonomy, ...],
+                     weights: Mapping[str, int], count: int) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """For each article, the `count` articles sharing most weighted terms, then nearest in time."""
+    by_slug = {a.slug: a for a in articles}
+    term_members = {(t.key, term.slug): term.articles for t in taxonomies for term in t.terms}
+    article_terms: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for (key, term_slug), members in term_members.items():
+        for slug in members:
+            article_terms[slug].append((key, term_slug))
+    result = []
+    for article in articles:
+        scores: Counter[str] = Counter()
+        for key, term_slug in article_terms[article.slug]:
+            for other in term_members[(key, term_slug)]:
+                scores[other] += weights[key]
+        scores.pop(article.slug, None)
+
+        def nearness(slug: str) -> tuple[int, float, str]:
+            return (-scores[slug], abs((by_slug[slug].date - article.date).total_seconds()), slug)
+
+        chosen = sorted(scores, key=nearness)[:count]
+        if len(chosen) < MIN_RELATED:
+            rest = sorted((s for s in by_slug if s != article.slug and s not in chosen), key=nearness)
+            chosen += rest[:MIN_RELATED - len(chosen)]
+        result.append((article.slug, tuple(chosen)))
+    return tuple(sorted(result))
+
+
+def canonicalise_terms(articles: Iterable[Article], config: SiteConfig,
+                       term_data: Mapping[str, tuple[TermInfo, ...]]) -> list[Article]:
+    """Rewrite each article's term names through the data files' aliases."""
+    maps = {t.key: canonical_names(term_data.get(t.key, ())) for t in config.taxonomies}
+    result = []
+    for article in articles:
+        terms = tuple(
+            (key, tuple(dict.fromkeys(maps[key].get(slug_for_term(n), n) for n in names)))
+            for key, names in article.terms
+        )
+        result.append(replace(article, terms=terms))
+    return result
+
+
+def build_time(articles: tuple[Article, ...]) -> datetime:
+    """SOURCE_DATE_EPOCH when set, else the newest article's date: never the clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+    if articles:
+        return max(a.date for a in articles)
+    return datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def build_site(articles: Iterable[Article], config: SiteConfig,
+               term_data: Mapping[str, tuple[TermInfo, ...]]) -> Site:
+    """The whole index step: Articles → Site."""
+    ordered = newest_first(canonicalise_terms(articles, config, term_data))
+    taxonomies = tuple(build_taxonomy(t.key, ordered, term_data.get(t.key, ())) for t in config.taxonomies)
+    weights = {t.key: t.related_weight for t in config.taxonomies}
+    return Site(
+        articles=ordered,
+        taxonomies=taxonomies,
+        months=build_months(ordered),
+        related=related_articles(ordered, taxonomies, weights, config.related_count),
+        build_time=build_time(ordered),
+    )

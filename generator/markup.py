@@ -1,0 +1,74 @@
+"""Markdown body → safe HTML, and HTML → plain text for summaries and search."""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+
+import markdown
+import nh3
+
+_EXTENSIONS = ("attr_list", "fenced_code", "tables", "sane_lists", "toc")
+_ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "figcaption",
+    "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "ol", "p", "pre", "q",
+    "s", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u",
+    "ul",
+}
+_ALLOWED_ATTRIBUTES = {
+    "*": {"class", "id", "title"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"align"},
+    "th": {"align"},
+}
+_TAG_RE = re.compile(r"<[^>]+>")
+_SPACE_RE = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=2)
+def _converter(allow_raw_html: bool) -> markdown.Markdown:
+    md = markdown.Markdown(extensions=list(_EXTENSIONS), extension_configs={"toc": {"permalink": False}})
+    if not allow_raw_html:
+        # Without these two, `<script>` in a page is passed through; with them it is shown as text.
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+    return md
+
+
+def render_markdown(text: str, allow_raw_html: bool = False) -> str:
+    """Markdown → HTML with no script, handler or unsafe URL, whatever the text held."""
+    md = _converter(allow_raw_html)
+    md.reset()
+    rendered = md.convert(text)
+    # h1 belongs to the page title; body headings start at h2, and nh3 drops what is not listed.
+    return nh3.clean(
+        rendered,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener",
+    )
+
+
+def plain_text(fragment: str) -> str:
+    """HTML fragment → one line of text, entities decoded."""
+    return _SPACE_RE.sub(" ", html.unescape(_TAG_RE.sub(" ", fragment))).strip()
+
+
+def first_paragraph_text(fragment: str) -> str:
+    """The text of the first <p> of an HTML fragment, or '' when it has none."""
+    match = re.search(r"<p>(.*?)</p>", fragment, re.S)
+    return plain_text(match.group(1)) if match else ""
+
+
+def trim_to_sentence(text: str, limit: int = 280) -> str:
+    """Cut text at the last sentence end before `limit` characters; at a word, with '…', if none."""
+    if len(text) <= limit:
+        return text
+    window = text[:limit]
+    ends = [m.end() for m in re.finditer(r"[.!?][”\"’)]?(?=\s)", window)]
+    if ends and ends[-1] > limit // 3:
+        return window[:ends[-1]].strip()
+    return window.rsplit(" ", 1)[0].rstrip(",;:") + "…"

@@ -1,0 +1,113 @@
+"""The site's data: frozen values built once by the load and index stages, never mutated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+DATE_SOURCES = ("feed", "text", "inferred", "manual")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Problem:
+    """One thing wrong with an input file, reported as `path:line: message`."""
+
+    path: str
+    line: int
+    message: str
+    warning: bool = False
+
+    def __str__(self) -> str:
+        kind = "warning: " if self.warning else ""
+        return f"{self.path}:{self.line}: {kind}{self.message}"
+
+
+class InputError(Exception):
+    """Raised with every problem found in one pass, so the user fixes them all at once."""
+
+    def __init__(self, problems: tuple[Problem, ...]):
+        self.problems = tuple(sorted(problems))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One page of content/, validated; terms are display names grouped by taxonomy key."""
+
+    slug: str
+    title: str
+    date: datetime
+    date_source: str
+    summary: str
+    body_html: str
+    terms: tuple[tuple[str, tuple[str, ...]], ...]
+    mentions: tuple[str, ...]
+    author: str
+    source_url: str
+    path: str
+    word_count: int
+
+    def terms_of(self, taxonomy_key: str) -> tuple[str, ...]:
+        """The names this article carries in one taxonomy (empty if none)."""
+        for key, names in self.terms:
+            if key == taxonomy_key:
+                return names
+        return ()
+
+    @property
+    def date_is_estimate(self) -> bool:
+        return self.date_source == "inferred"
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A value of a taxonomy (a topic, a company) and the articles carrying it, newest first."""
+
+    taxonomy: str
+    name: str
+    slug: str
+    description: str
+    articles: tuple[str, ...]
+    related: tuple[tuple[str, int], ...]  # (term slug, shared article count), most shared first
+
+
+@dataclass(frozen=True, slots=True)
+class Month:
+    """A calendar month of the timeline and the articles published in it, newest first."""
+
+    year: int
+    month: int
+    articles: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class TermInfo:
+    """What an editor says about a term in a data file: its aliases, parent and description."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+    parent: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Taxonomy:
+    """All terms of one taxonomy (by its front-matter key), sorted by slug."""
+
+    key: str
+    terms: tuple[Term, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """Everything the render stage needs: articles newest first, taxonomies, timeline, related."""
+
+    articles: tuple[Article, ...]
+    taxonomies: tuple[Taxonomy, ...]
+    months: tuple[Month, ...]
+    related: tuple[tuple[str, tuple[str, ...]], ...]
+    build_time: datetime

@@ -1,0 +1,1 @@
+"""Files besides the HTML pages: feeds, sitemap, robots.txt and the theme's static assets."""

@@ -1,0 +1,32 @@
+"""The sitemap, robots.txt and GitHub Pages' marker files."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from .. import urls
+from ..config import SiteConfig
+from ..model import Site
+
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+
+def render_sitemap(html_files: list[str], site: Site, config: SiteConfig) -> bytes:
+    """Every HTML page but 404, sorted, with absolute URLs; articles carry their date as lastmod."""
+    lastmod = {urls.file_for(urls.article_path(a.slug)): a.date.strftime("%Y-%m-%d") for a in site.articles}
+    root = ET.Element("urlset", {"xmlns": SITEMAP_NS})
+    for file in sorted(html_files):
+        if file == "404.html":
+            continue
+        entry = ET.SubElement(root, "url")
+        ET.SubElement(entry, "loc").text = config.base_url + file.removesuffix("index.html")
+        if file in lastmod:
+            ET.SubElement(entry, "lastmod").text = lastmod[file]
+    ET.indent(root)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="utf-8") + b"\n"
+
+
+def render_extras(config: SiteConfig) -> dict[str, bytes]:
+    """robots.txt pointing at the sitemap, and .nojekyll so Pages serves files as they are."""
+    robots = f"User-agent: *\nAllow: /\n\nSitemap: {config.base_url}sitemap.xml\n"
+    return {"robots.txt": robots.encode(), ".nojekyll": b""}

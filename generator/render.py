@@ -1,0 +1,164 @@
+"""Site → {output file: bytes} through the Jinja2 templates. Pure: reads templates, writes nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import jinja2
+
+from . import urls
+from .charts import MONTH_NAMES, month_chart, monthly_counts
+from .config import SiteConfig, TaxonomyConfig
+from .model import Article, InputError, Month, Problem, Site, Term
+from .slugs import slug_for_term
+
+
+@dataclass(frozen=True, slots=True)
+class Pagination:
+    """Where one page of a long list sits among its siblings."""
+
+    number: int
+    count: int
+    first_path: str
+
+    def path(self, number: int) -> str:
+        return urls.page_path(self.first_path, number)
+
+    @property
+    def prev_path(self) -> str | None:
+        return self.path(self.number - 1) if self.number > 1 else None
+
+    @property
+    def next_path(self) -> str | None:
+        return self.path(self.number + 1) if self.number < self.count else None
+
+
+class Lookup:
+    """Read-only indexes over a Site that templates use to follow slugs to objects."""
+
+    def __init__(self, site: Site, config: SiteConfig):
+        self.config = config
+        self.articles = {a.slug: a for a in site.articles}
+        self.terms = {(t.key, term.slug): term for t in site.taxonomies for term in t.terms}
+        self.related = dict(site.related)
+        self.position = {a.slug: i for i, a in enumerate(site.articles)}
+        self.ordered = site.articles
+
+    def terms_of(self, article: Article) -> list[tuple[TaxonomyConfig, list[Term]]]:
+        groups = []
+        for taxonomy in self.config.taxonomies:
+            terms = [self.terms[(taxonomy.key, slug_for_term(n))] for n in article.terms_of(taxonomy.key)]
+            if terms:
+                groups.append((taxonomy, terms))
+        return groups
+
+    def neighbours(self, article: Article) -> tuple[Article | None, Article | None]:
+        """(older, newer) neighbours in publication order."""
+        i = self.position[article.slug]
+        older = self.ordered[i + 1] if i + 1 < len(self.ordered) else None
+        newer = self.ordered[i - 1] if i > 0 else None
+        return older, newer
+
+
+def make_environment(config: SiteConfig) -> jinja2.Environment:
+    """Templates from the site's templates/ folder: autoescaped, and an unknown name is an error."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(config.templates_dir)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    base = config.base_path
+    env.globals.update(
+        url=lambda path="": base + path,
+        abs_url=lambda path="": config.base_url + path,
+        article_path=lambda a: urls.article_path(a.slug),
+        term_path=lambda t: urls.term_path(t.taxonomy, t.slug),
+        month_path=urls.month_path,
+        month_name=lambda n: MONTH_NAMES[n - 1],
+        site=config,
+    )
+    env.filters["isodate"] = lambda d: d.strftime("%Y-%m-%d")
+    env.filters["longdate"] = lambda d: f"{MONTH_NAMES[d.month - 1]} {d.day}, {d.year}"
+    return env
+
+
+def render_site(site: Site, config: SiteConfig, env: jinja2.Environment) -> dict[str, bytes]:
+    """Every HTML page of the site, keyed by output file path."""
+    look = Lookup(site, config)
+    pages: dict[str, str] = {}
+    try:
+        for path, template, context in _pages(site, look):
+            pages[urls.file_for(path)] = env.get_template(template).render(
+                page_path=path, lookup=look, **context)
+        pages["404.html"] = env.get_template("404.html").render(page_path="404.html", lookup=look)
+    except jinja2.TemplateSyntaxError as err:
+        raise InputError((Problem(_template_name(err.filename, config), err.lineno or 1, err.message or ""),)) \
+            from None
+    except jinja2.UndefinedError as err:
+        raise InputError((Problem(str(config.templates_dir), 1, f"template error: {err.message}"),)) from None
+    return {path: text.encode("utf-8") for path, text in pages.items()}
+
+
+def _template_name(filename: str | None, config: SiteConfig) -> str:
+    if not filename:
+        return str(config.templates_dir)
+    try:
+        return str(Path(filename).resolve().relative_to(config.config_path.parent))
+    except ValueError:
+        return filename
+
+
+def _paginate(items: tuple[str, ...], first_path: str, size: int) -> Iterator[tuple[str, Pagination, tuple[str, ...]]]:
+    count = max(1, -(-len(items) // size))
+    for number in range(1, count + 1):
+        pagination = Pagination(number, count, first_path)
+        yield pagination.path(number), pagination, items[(number - 1) * size: number * size]
+
+
+def _list_pages(slugs: tuple[str, ...], first_path: str, template: str, look: Lookup,
+                **context: Any) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, pagination, page_slugs in _paginate(slugs, first_path, look.config.page_size):
+        yield path, template, {"articles": [look.articles[s] for s in page_slugs], "pagination": pagination,
+                               **context}
+
+
+def _pages(site: Site, look: Lookup) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(page path, template, context) for every HTML page but 404."""
+    yield from _list_pages(tuple(a.slug for a in site.articles), "", "index.html", look)
+    for article in site.articles:
+        older, newer = look.neighbours(article)
+        related = [look.articles[s] for s in look.related[article.slug]]
+        yield urls.article_path(article.slug), "article.html", {
+            "article": article, "older": older, "newer": newer, "related": related}
+    for taxonomy, config in zip(site.taxonomies, look.config.taxonomies):
+        yield urls.taxonomy_path(taxonomy.key), "taxonomy.html", {
+            "taxonomy": config, "terms": _index_order(taxonomy.terms, config)}
+        for term in taxonomy.terms:
+            chart = month_chart(monthly_counts(look.articles[s].date for s in term.articles), height=80)
+            related_terms = [(look.terms[(term.taxonomy, slug)], n) for slug, n in term.related]
+            yield from _list_pages(term.articles, urls.term_path(term.taxonomy, term.slug), "term.html", look,
+                                   term=term, taxonomy=config, chart=chart, related_terms=related_terms)
+    yield "timeline/", "timeline.html", {
+        "months": site.months, "chart": month_chart({(m.year, m.month): len(m.articles) for m in site.months}),
+        "years": _years(site.months)}
+    for month in site.months:
+        yield from _list_pages(month.articles, urls.month_path(month.year, month.month), "month.html", look,
+                               month=month, months=site.months)
+
+
+def _index_order(terms: tuple[Term, ...], config: TaxonomyConfig) -> list[Term]:
+    if config.index_style == "by_count":
+        return sorted(terms, key=lambda t: (-len(t.articles), t.slug))
+    return sorted(terms, key=lambda t: (t.name.casefold(), t.slug))
+
+
+def _years(months: tuple[Month, ...]) -> list[tuple[int, list[Month]]]:
+    years: dict[int, list[Month]] = {}
+    for month in months:
+        years.setdefault(month.year, []).append(month)
+    return sorted(years.items(), reverse=True)

@@ -1,0 +1,87 @@
+"""YAML text → data plus the file line of every top-level key, with errors at file lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from .model import Problem
+
+# A handful of anchors is normal in hand-written YAML; thousands are an alias bomb.
+MAX_ALIASES = 100
+
+
+@dataclass(frozen=True, slots=True)
+class YamlMapping:
+    """A parsed top-level mapping and the (1-based, in-file) line of each of its keys."""
+
+    data: dict[str, Any]
+    key_lines: dict[str, int]
+    first_line: int
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.first_line)
+
+
+class _CountingLoader(yaml.SafeLoader):
+    """SafeLoader that refuses documents with more aliases than any real config needs."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self.alias_count = 0
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            self.alias_count += 1
+            if self.alias_count > MAX_ALIASES:
+                mark = self.peek_event().start_mark
+                raise yaml.YAMLError(f"more than {MAX_ALIASES} aliases (*name); refusing to expand them "
+                                     f"(line {mark.line + 1})")
+        return super().compose_node(parent, index)
+
+
+def parse_mapping(text: str, path: str, first_line: int) -> tuple[YamlMapping | None, tuple[Problem, ...]]:
+    """Parse YAML whose first line is file line `first_line`; problems carry file lines."""
+    loader = _CountingLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return YamlMapping({}, {}, first_line), ()
+        if not isinstance(node, yaml.MappingNode):
+            return None, (Problem(path, first_line, "front matter must be a mapping of `key: value` lines"),)
+        problems = _duplicate_keys(node, path, first_line)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = first_line + (mark.line if mark else 0)
+        return None, (Problem(path, line, f"invalid YAML: {err.problem or err.context}"),)
+    except (yaml.YAMLError, RecursionError) as err:
+        return None, (Problem(path, first_line, f"invalid YAML: {err}"),)
+    finally:
+        loader.dispose()
+    key_lines = {
+        str(key_node.value): first_line + key_node.start_mark.line
+        for key_node, _ in node.value
+        if isinstance(key_node, yaml.ScalarNode)
+    }
+    if not all(isinstance(key, str) for key in data):
+        return None, (Problem(path, first_line, "every key must be text"),)
+    return YamlMapping(data, key_lines, first_line), problems
+
+
+def _duplicate_keys(node: yaml.MappingNode, path: str, first_line: int) -> tuple[Problem, ...]:
+    """PyYAML keeps the last of two equal keys silently; an editor wants to know."""
+    seen: dict[str, int] = {}
+    problems = []
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            continue
+        line = first_line + key_node.start_mark.line
+        if key_node.value in seen:
+            problems.append(Problem(path, line, f"duplicate key `{key_node.value}` "
+                                                f"(first set on line {seen[key_node.value]}); keep one"))
+        else:
+            seen[key_node.value] = line
+    return tuple(problems)
