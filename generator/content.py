@@ -61,7 +61,7 @@ def parse_date(value: Any) -> datetime:
         try:
             result = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError:
-            raise ValueError(f"`{value}` is not a date; write it as YYYY-MM-DD, e.g. 2021-04-10") from None
+            raise ValueError(f"is not a valid date: `{value}`; write it as YYYY-MM-DD, e.g. 2021-04-10") from None
     else:
         raise ValueError("must be a date such as 2021-04-10")
     if result.tzinfo is None:

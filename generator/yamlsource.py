@@ -42,6 +42,14 @@ class _CountingLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+# Dates stay text, so `2021-13-45` is reported by the field parser at its line instead of crashing
+# PyYAML's timestamp constructor; parse_date reads them.
+_CountingLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def parse_mapping(text: str, path: str, first_line: int) -> tuple[YamlMapping | None, tuple[Problem, ...]]:
     """Parse YAML whose first line is file line `first_line`; problems carry file lines."""
     loader = _CountingLoader(text)
@@ -54,10 +62,12 @@ def parse_mapping(text: str, path: str, first_line: int) -> tuple[YamlMapping | 
         problems = _duplicate_keys(node, path, first_line)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
+        # "while scanning a quoted scalar" points where the quote opened, which is what needs fixing.
+        mark = err.context_mark or err.problem_mark
         line = first_line + (mark.line if mark else 0)
-        return None, (Problem(path, line, f"invalid YAML: {err.problem or err.context}"),)
-    except (yaml.YAMLError, RecursionError) as err:
+        what = ", ".join(part for part in (err.context, err.problem) if part)
+        return None, (Problem(path, line, f"invalid YAML: {what}; check quotes, colons and indentation"),)
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError) as err:
         return None, (Problem(path, first_line, f"invalid YAML: {err}"),)
     finally:
         loader.dispose()

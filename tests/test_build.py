@@ -1,0 +1,145 @@
+"""The build end to end: golden tree, determinism, incremental writes, pruning, page types."""
+
+from __future__ import annotations
+
+import difflib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, snapshot
+from generator.build import build
+from generator.config import load_config
+
+GOLDEN = REPO / "tests" / "golden"
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _tree_diff(expected: dict[str, bytes], actual: dict[str, bytes]) -> str:
+    lines: list[str] = []
+    for name in sorted(set(expected) | set(actual)):
+        old = expected.get(name, b"").decode("utf-8", "replace").splitlines(keepends=True)
+        new = actual.get(name, b"").decode("utf-8", "replace").splitlines(keepends=True)
+        if expected.get(name) != actual.get(name):
+            lines.extend(difflib.unified_diff(old, new, f"expected/{name}", f"actual/{name}"))
+            if name not in expected or name not in actual:
+                lines.append(f"{'missing' if name not in actual else 'unexpected'} file: {name}\n")
+    return "".join(lines)
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in GOLDEN.iterdir() if p.is_dir()))
+def test_golden_tree(case: str, tmp_path: Path, update_golden: bool) -> None:
+    """The build of each golden case equals its expected/ tree, file by file."""
+    config = load_config(GOLDEN / case / "site.yaml").with_overrides(output_dir=tmp_path / "out")
+    build(config)
+    expected_dir = GOLDEN / case / "expected"
+    if update_golden:
+        shutil.rmtree(expected_dir, ignore_errors=True)
+        shutil.copytree(tmp_path / "out", expected_dir)
+    diff = _tree_diff(_tree(expected_dir), _tree(tmp_path / "out"))
+    assert not diff, "build differs from golden tree (rerun with --update-golden and review):\n" + diff[:20000]
+
+
+@pytest.fixture
+def golden_config(tmp_path: Path):
+    return load_config(GOLDEN / "basic" / "site.yaml").with_overrides(output_dir=tmp_path / "out")
+
+
+def test_every_page_type_is_written(golden_config) -> None:
+    result = build(golden_config)
+    out = golden_config.output_dir
+    for path in ("index.html", "page/2/index.html", "page/3/index.html", "articles/china-fines-alibaba/index.html",
+                 "topics/index.html", "topics/regulation/index.html", "topics/regulation/page/2/index.html",
+                 "companies/index.html", "companies/alibaba/index.html", "places/hong-kong/index.html",
+                 "timeline/index.html", "timeline/2021/04/index.html", "feed.xml", "topics/regulation/feed.xml",
+                 "companies/tencent/feed.xml", "sitemap.xml", "robots.txt", "404.html", ".nojekyll",
+                 "static/favicon.svg", "static/style.css"):
+        assert (out / path).is_file(), path
+    assert not (out / "places/china/feed.xml").exists(), "places has feeds: false"
+    assert not (out / "articles/an-unfinished-draft").exists(), "drafts are not published"
+    assert result.page_counts()["articles"] == 5
+
+
+def test_aliases_from_data_file_merge_into_one_term(golden_config) -> None:
+    build(golden_config)
+    page = (golden_config.output_dir / "companies/alibaba/index.html").read_text()
+    assert "Chinese e-commerce and cloud group." in page
+    assert "china-fines-alibaba" in page and "rectification" in page
+    assert not (golden_config.output_dir / "companies/alibaba-group").exists()
+    assert not (golden_config.output_dir / "companies/ant-financial").exists()
+
+
+def test_inferred_date_is_marked_on_the_page(golden_config) -> None:
+    build(golden_config)
+    page = (golden_config.output_dir / "articles/china-fines-alibaba/index.html").read_text()
+    assert "(estimated)" in page
+    other = (golden_config.output_dir / "articles/dxy/index.html")
+    assert not other.exists()
+    dxy = (golden_config.output_dir / "articles/tencent-backs-chinese-healthcare-portal-dxy-in-500m-round/index.html")
+    assert "(estimated)" not in dxy.read_text()
+    assert "Read the original" in dxy.read_text()
+
+
+def test_build_twice_gives_identical_bytes(golden_config, tmp_path: Path) -> None:
+    build(golden_config)
+    first = _tree(golden_config.output_dir)
+    again = golden_config.with_overrides(output_dir=tmp_path / "again")
+    build(again)
+    assert first == _tree(again.output_dir)
+
+
+def test_second_build_writes_nothing(golden_config) -> None:
+    build(golden_config)
+    before = snapshot(golden_config.output_dir)
+    result = build(golden_config)
+    assert result.report is not None
+    assert result.report.written == () and result.report.removed == ()
+    assert snapshot(golden_config.output_dir) == before
+
+
+def test_stale_files_are_pruned_and_foreign_files_kept(make_site, run_cli) -> None:
+    page = "---\ntitle: {t}\ndate: 2021-01-0{d}\ntopics: [{t}]\n---\nBody {t}.\n"
+    config = make_site({"content/a.md": page.format(t="Alpha", d=1), "content/b.md": page.format(t="Beta", d=2)})
+    out = config.parent / "output"
+    assert run_cli("build", "--config", config).code == 0
+    (out / "CNAME").write_text("news.example.com\n")
+    (config.parent / "content/b.md").unlink()
+    result = run_cli("build", "--config", config)
+    assert result.code == 0, result.err
+    assert not (out / "articles/beta").exists()
+    assert not (out / "topics/beta").exists()
+    assert (out / "articles/alpha/index.html").exists()
+    assert (out / "CNAME").read_text() == "news.example.com\n"
+    assert "removed" in result.out
+
+
+def test_base_url_option_rewrites_every_link(make_site, run_cli) -> None:
+    config = make_site({"content/a.md": "---\ntitle: Alpha\ndate: 2021-01-01\n---\nBody.\n"})
+    result = run_cli("build", "--config", config, "--base-url", "https://me.github.io/news")
+    assert result.code == 0, result.err
+    home = (config.parent / "output/index.html").read_text()
+    assert 'href="/news/articles/alpha/"' in home
+    assert "https://me.github.io/news/feed.xml" in home
+
+
+def test_source_date_epoch_sets_the_build_time(make_site, monkeypatch) -> None:
+    config_path = make_site({"content/a.md": "---\ntitle: Alpha\ndate: 2021-01-01\n---\nBody.\n"})
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    result = build(load_config(config_path), write=False)
+    assert result.site.build_time.year == 2023
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert build(load_config(config_path), write=False).site.build_time.year == 2021
+
+
+def test_raw_html_in_content_is_shown_not_run(make_site) -> None:
+    page = ("---\ntitle: Hostile\ndate: 2021-01-01\n---\n<script>alert(1)</script>\n\n"
+            "<img src=x onerror=alert(1)> [link](javascript:alert(1))\n")
+    config = load_config(make_site({"content/a.md": page}))
+    html = build(config).files["articles/hostile/index.html"].decode()
+    assert "<script>alert" not in html and "<img" not in html
+    assert "javascript:" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
