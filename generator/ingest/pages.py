@@ -1,0 +1,84 @@
+"""Ingested articles → page text (YAML front matter + Markdown), with unique, stable slugs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Iterable
+
+import yaml
+
+from ..markup import trim_to_sentence
+from ..slugs import slugify_title
+from .clean import CleanArticle, body_markdown
+
+
+@dataclass(frozen=True, slots=True)
+class IngestedArticle:
+    """Everything ingest learned about one article, ready to be written as a page."""
+
+    title: str
+    slug: str
+    date: date
+    date_source: str
+    clean: CleanArticle
+    topics: tuple[str, ...]
+    companies: tuple[str, ...]
+    mentions: tuple[str, ...]
+    source: str
+    source_position: int
+    source_url: str = ""
+    summary: str = ""
+
+
+def unique_slugs(titles: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Titles in dump order → slugs, a repeat getting `-2`, `-3`…; and a note for each repeat."""
+    slugs: list[str] = []
+    notes: list[str] = []
+    seen: set[str] = set()
+    for title in titles:
+        base = slugify_title(title) or "article"
+        slug, n = base, 1
+        while slug in seen:
+            n += 1
+            slug = f"{base}-{n}"
+        if slug != base:
+            notes.append(f"two articles make the slug `{base}`; `{title}` is `{slug}`")
+        seen.add(slug)
+        slugs.append(slug)
+    return slugs, notes
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block lists stay inline (`topics: [a, b]`) the way editors write them by hand."""
+
+
+def _inline_list(dumper: yaml.SafeDumper, data: list) -> yaml.Node:
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True)
+
+
+_Dumper.add_representer(list, _inline_list)
+
+
+def page_text(article: IngestedArticle) -> str:
+    """The full page: front matter in a fixed field order, then the body."""
+    fields: dict[str, object] = {
+        "title": article.title,
+        "slug": article.slug,
+        "date": article.date,
+        "date_source": article.date_source,
+        "summary": article.summary or trim_to_sentence(article.clean.lead),
+    }
+    if article.clean.author:
+        fields["author"] = article.clean.author
+        fields["author_role"] = article.clean.author_role
+    fields["topics"] = list(article.topics)
+    fields["companies"] = list(article.companies)
+    if article.mentions:
+        fields["mentions"] = list(article.mentions)
+    if article.source_url:
+        fields["source_url"] = article.source_url
+    fields["source"] = article.source
+    fields["source_position"] = article.source_position
+    front = yaml.dump(fields, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100_000)
+    return f"---\n{front}---\n{body_markdown(article.clean)}"
