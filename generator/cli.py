@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from datetime import date
 from pathlib import Path
 from typing import Callable, Sequence
 
 from . import __version__
 from .build import build
+from .ingest.run import ingest
 from .config import SiteConfig, load_config, normalise_base_url
 from .model import InputError
 
@@ -45,6 +47,38 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _date_option(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date; write YYYY-MM-DD") from None
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    config = _site_config(args)
+    report = ingest([Path(p) for p in args.sources], config, force=args.force, newest=args.newest,
+                    oldest=args.oldest, write=not args.dry_run)
+    if args.explain:
+        for evidence in report.evidence:
+            print(f"{evidence.block.line:>6} {evidence.score:+.2f} {evidence.block.text[:90]}")
+            for name, value in evidence.cues:
+                print(f"{'':>14}{value:+.2f} {name}")
+    for path, count in report.dumps:
+        print(f"{path}: {count} articles")
+    for note in report.notes:
+        print(f"note: {note}")
+    store = report.store
+    for name in store.kept_edited:
+        print(f"kept {name}: edited by hand since ingest wrote it (use --force to overwrite)")
+    for name in store.kept_deleted:
+        print(f"not re-added {name}: deleted by hand (use --force to bring it back)")
+    print(f"Ingested {report.articles} articles into {config.content_dir} in {time.perf_counter() - started:.2f}s: "
+          f"{len(store.added)} added, {len(store.refreshed)} refreshed, {len(store.unchanged)} unchanged, "
+          f"{len(store.kept_edited) + len(store.kept_deleted)} kept as edited.")
+    return 0
+
+
 def _add_site_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", default="site.yaml", help="site settings file (default: site.yaml)")
     parser.add_argument("--content", help="folder of Markdown pages (default: content_dir in site.yaml)")
@@ -61,6 +95,17 @@ def make_parser() -> argparse.ArgumentParser:
     build_parser.add_argument("--base-url", help="URL the site is served from, e.g. https://u.github.io/repo/")
     build_parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
     build_parser.set_defaults(run=cmd_build)
+
+    ingest_parser = commands.add_parser("ingest", help="turn raw dumps into pages in content/")
+    _add_site_options(ingest_parser)
+    ingest_parser.add_argument("sources", nargs="+", help="dump files (plain-text feed dumps)")
+    ingest_parser.add_argument("--force", action="store_true", help="overwrite pages edited by hand")
+    ingest_parser.add_argument("--newest", type=_date_option, help="date of the dump's newest article, if known")
+    ingest_parser.add_argument("--oldest", type=_date_option, help="date of the dump's oldest article, if known")
+    ingest_parser.add_argument("--dry-run", action="store_true", help="split and tag, but write nothing")
+    ingest_parser.add_argument("--explain", action="store_true",
+                               help="print every candidate headline with the cues for and against it")
+    ingest_parser.set_defaults(run=cmd_ingest)
     return parser
 
 

@@ -28,6 +28,8 @@ class TaxonomyConfig:
     related_weight: int = 1
     index_style: str = "by_count"
     feeds: bool = True
+    discover: bool = False  # ingest may tag names its data file lacks (companies)
+    max_per_article: int = 4
 
     @property
     def path(self) -> str:
@@ -36,7 +38,8 @@ class TaxonomyConfig:
 
 DEFAULT_TAXONOMIES = (
     TaxonomyConfig("topics", "topic", "Topics", related_weight=1, index_style="by_count"),
-    TaxonomyConfig("companies", "company", "Companies", related_weight=3, index_style="alphabetical"),
+    TaxonomyConfig("companies", "company", "Companies", related_weight=3, index_style="alphabetical",
+                   discover=True),
 )
 
 
@@ -106,7 +109,8 @@ def _taxonomies(value: Any) -> tuple[TaxonomyConfig, ...]:
         if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
             raise ValueError("each taxonomy needs a `key`, e.g. `- key: places`")
         key = entry["key"]
-        unknown = set(entry) - {"key", "singular", "title", "related_weight", "index", "feeds"}
+        unknown = set(entry) - {"key", "singular", "title", "related_weight", "index", "feeds", "discover",
+                                "max_per_article"}
         if unknown:
             raise ValueError(f"taxonomy `{key}` has unknown settings: {', '.join(sorted(unknown))}")
         if not _KEY_RE.match(key) or key in RESERVED_FIELDS:
@@ -122,6 +126,8 @@ def _taxonomies(value: Any) -> tuple[TaxonomyConfig, ...]:
             related_weight=_positive_int(entry.get("related_weight", 1)),
             index_style=style,
             feeds=_boolean(entry.get("feeds", True)),
+            discover=_boolean(entry.get("discover", False)),
+            max_per_article=_positive_int(entry.get("max_per_article", 4)),
         ))
     if len({t.key for t in result}) != len(result):
         raise ValueError("two taxonomies share one key")

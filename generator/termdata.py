@@ -40,7 +40,7 @@ def _term_info(name: str, entry: Any) -> TermInfo:
         return TermInfo(name)
     if not isinstance(entry, dict):
         raise ValueError("expected `aliases:`, `parent:` or `description:` under the name")
-    unknown = set(entry) - {"aliases", "parent", "description", "rules", "kind"}
+    unknown = set(entry) - {"aliases", "parent", "description", "rules", "keep_single"}
     if unknown:
         raise ValueError(f"unknown settings {', '.join(sorted(map(str, unknown)))}")
     aliases = entry.get("aliases") or []

@@ -22,8 +22,7 @@ class IngestedArticle:
     date: date
     date_source: str
     clean: CleanArticle
-    topics: tuple[str, ...]
-    companies: tuple[str, ...]
+    terms: tuple[tuple[str, tuple[str, ...]], ...]  # taxonomy key → names, in site.yaml order
     mentions: tuple[str, ...]
     source: str
     source_position: int
@@ -72,8 +71,8 @@ def page_text(article: IngestedArticle) -> str:
     if article.clean.author:
         fields["author"] = article.clean.author
         fields["author_role"] = article.clean.author_role
-    fields["topics"] = list(article.topics)
-    fields["companies"] = list(article.companies)
+    for key, names in article.terms:
+        fields[key] = list(names)
     if article.mentions:
         fields["mentions"] = list(article.mentions)
     if article.source_url:
