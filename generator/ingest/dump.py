@@ -69,9 +69,10 @@ HEADLINE_WEIGHTS = {
     "current article has no body yet": -3.0,
     "current article has one paragraph": -0.8,
     "inside a roundup": -1.2,
-    "roundup already had headline-like subheads": -1.0,
+    "roundup already has sections": -0.5,
     "has a handle or hashtag": -3.0,
     "repeated by the next line": -4.0,
+    "another section starts within two paragraphs": -1.5,
     "long, like a sentence": -1.5,
 }
 THRESHOLD = 2.0
@@ -128,7 +129,9 @@ def is_byline_at(blocks: list[Block], index: int) -> bool:
 
 def can_be_headline(text: str) -> bool:
     """Shape alone rules most lines out: headlines are one short unpunctuated sentence."""
-    return (20 <= len(text) <= 160 and capitalised_start(text) and not ends_sentence(text)
+    # A question or exclamation can be a headline; a full stop cannot.
+    return (20 <= len(text) <= 160 and capitalised_start(text)
+            and (not ends_sentence(text) or text.rstrip("\"”’')").endswith(("?", "!")))
             and not text.endswith((":", ";", ",", "…", "...")) and len(text.split()) >= 3
             and not _CREDIT_RE.search(text) and not _EMBED_RE.search(text) and not _URL_RE.search(text)
             and not _NUMBERED_RE.match(text) and not text.startswith(("—", "–", "-", "•"))
@@ -168,7 +171,7 @@ def headline_evidence(blocks: list[Block], index: int, current: _Current, stats:
         cue("next is a lead paragraph")
     lead_words = set().union(*(content_words(b.text) for b in after)) if after else set()
     cue("lead restates its words", stats.overlap(words, lead_words))
-    known = content_words(current.title.text).union(*(content_words(b.text) for b in current.body))
+    known = content_words(current.title.text)
     cue("following paragraphs keep its subject",
         _subject_persistence(words - known, blocks[index + 1: index + 9], stats))
     cue("shares words with the current headline", stats.overlap(words, content_words(current.title.text)))
@@ -189,7 +192,9 @@ def headline_evidence(blocks: list[Block], index: int, current: _Current, stats:
         cue("current article has one paragraph")
     if _ROUNDUP_RE.search(current.title.text):
         cue("inside a roundup")
-        cue("roundup already had headline-like subheads", min(current.headline_like_subheads, 2))
+        cue("roundup already has sections", min(current.headline_like_subheads, 2))
+        if any(_sections_a_roundup(blocks, i) for i in range(index + 2, min(index + 4, len(blocks)))):
+            cue("another section starts within two paragraphs")
     if _HANDLE_RE.search(text):
         cue("has a handle or hashtag")
     return Evidence(block, tuple(cues))
@@ -199,7 +204,7 @@ def _subject_persistence(words: set[str], following: list[Block], stats: WordSta
     """Share of the next blocks naming the headline's subject: its new word the lead repeats most.
 
     A new article keeps talking about its subject; a roundup's subhead is dropped after a paragraph or
-    two, and a caption's subject is the article's own (so only words new to the article count).
+    two, and a caption's subject is the article's own (so words of the current headline do not count).
     """
     if not following:
         return 0.0
@@ -209,6 +214,13 @@ def _subject_persistence(words: set[str], following: list[Block], stats: WordSta
         return 0.0
     mentions = {w: sum(w in content_words(b.text) for b in following) for w in subject}
     return max(mentions.values()) / len(following)
+
+
+def _sections_a_roundup(blocks: list[Block], index: int) -> bool:
+    """A short unpunctuated line over a paragraph: how a roundup marks off its items."""
+    text = blocks[index].text
+    return (8 <= len(text) <= 100 and not ends_sentence(text) and index + 1 < len(blocks)
+            and len(blocks[index + 1].text) >= 80)
 
 
 def _evidence(blocks: list[Block]) -> Iterator[tuple[int, Evidence | None]]:
@@ -225,8 +237,7 @@ def _evidence(blocks: list[Block]) -> Iterator[tuple[int, Evidence | None]]:
         if evidence is not None and evidence.score >= THRESHOLD:
             current = _Current(block, [])
             continue
-        if evidence is not None and any(name == "next is a lead paragraph" for name, _ in evidence.cues) \
-                and len(block.text) >= 30:
+        if _sections_a_roundup(blocks, index):
             current.headline_like_subheads += 1
         current.body.append(block)
 

@@ -46,8 +46,13 @@ def content_words(text: str) -> set[str]:
     return words
 
 
+_ABBREVIATION_END_RE = re.compile(r"\b(Inc|Corp|Ltd|Co|Jr|Sr|St|U\.S|U\.K|Dr|Mr|Ms|Mrs|No|vs)\.$")
+
+
 def ends_sentence(text: str) -> bool:
-    return bool(SENTENCE_END_RE.search(text.rstrip()))
+    """True when a line ends as a sentence does; `Big Tech Inc.` does not."""
+    text = text.rstrip()
+    return bool(SENTENCE_END_RE.search(text)) and not _ABBREVIATION_END_RE.search(text)
 
 
 def inner_sentences(text: str) -> int:
