@@ -8,7 +8,7 @@ each candidate line with the evidence for and against it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterator
 
 from .text import (WordStats, capitalised_start, content_words, ends_sentence, inner_sentences,
@@ -72,7 +72,9 @@ HEADLINE_WEIGHTS = {
     "roundup already has sections": -0.5,
     "has a handle or hashtag": -3.0,
     "repeated by the next line": -4.0,
+    "has a sentence break inside": -1.0,
     "another section starts within two paragraphs": -1.5,
+    "runs far longer than the roundup's sections": 1.5,
     "long, like a sentence": -1.5,
 }
 THRESHOLD = 2.0
@@ -135,7 +137,7 @@ def can_be_headline(text: str) -> bool:
             and not text.endswith((":", ";", ",", "…", "...")) and len(text.split()) >= 3
             and not _CREDIT_RE.search(text) and not _EMBED_RE.search(text) and not _URL_RE.search(text)
             and not _NUMBERED_RE.match(text) and not text.startswith(("—", "–", "-", "•"))
-            and inner_sentences(text) == 0)
+            and inner_sentences(text) <= 1)
 
 
 def is_lead(text: str) -> bool:
@@ -148,7 +150,12 @@ class _Current:
 
     title: Block
     body: list[Block]
-    headline_like_subheads: int = 0
+    sections: list[int] = field(default_factory=list)  # positions in body of lines that start a section
+
+    def section_lengths(self) -> list[int]:
+        """Paragraphs under each section marker seen so far (the intro before the first is not one)."""
+        ends = self.sections[1:] + [len(self.body)]
+        return [end - start - 1 for start, end in zip(self.sections, ends)]
 
 
 def headline_evidence(blocks: list[Block], index: int, current: _Current, stats: WordStats) -> Evidence:
@@ -192,11 +199,16 @@ def headline_evidence(blocks: list[Block], index: int, current: _Current, stats:
         cue("current article has one paragraph")
     if _ROUNDUP_RE.search(current.title.text):
         cue("inside a roundup")
-        cue("roundup already has sections", min(current.headline_like_subheads, 2))
+        cue("roundup already has sections", min(len(current.sections), 2))
         if any(_sections_a_roundup(blocks, i) for i in range(index + 2, min(index + 4, len(blocks)))):
             cue("another section starts within two paragraphs")
+        lengths = current.section_lengths()
+        if len(lengths) >= 2 and _run_length(blocks, index) >= max(4.0, 2.5 * sum(lengths) / len(lengths)):
+            cue("runs far longer than the roundup's sections")
     if _HANDLE_RE.search(text):
         cue("has a handle or hashtag")
+    if inner_sentences(text):
+        cue("has a sentence break inside")
     return Evidence(block, tuple(cues))
 
 
@@ -223,6 +235,16 @@ def _sections_a_roundup(blocks: list[Block], index: int) -> bool:
             and len(blocks[index + 1].text) >= 80)
 
 
+def _run_length(blocks: list[Block], index: int, cap: int = 12) -> int:
+    """Paragraphs after blocks[index] before the next line shaped like a headline or section."""
+    run = 0
+    for i in range(index + 1, min(index + 1 + cap, len(blocks))):
+        if _sections_a_roundup(blocks, i) or can_be_headline(blocks[i].text):
+            break
+        run += 1
+    return run
+
+
 def _evidence(blocks: list[Block]) -> Iterator[tuple[int, Evidence | None]]:
     """Walk the blocks once, yielding each index and its evidence (None where shape rules it out)."""
     stats = WordStats.of(b.text for b in blocks)
@@ -238,7 +260,7 @@ def _evidence(blocks: list[Block]) -> Iterator[tuple[int, Evidence | None]]:
             current = _Current(block, [])
             continue
         if _sections_a_roundup(blocks, index):
-            current.headline_like_subheads += 1
+            current.sections.append(len(current.body))
         current.body.append(block)
 
 
