@@ -50,10 +50,11 @@ def write_tree(root: Path, files: dict[str, str | bytes]) -> None:
 def make_site(tmp_path: Path) -> Callable[..., Path]:
     """Write site.yaml plus the given files under a temp folder; return site.yaml's path."""
 
-    def make(files: dict[str, str | bytes], site_yaml: str = SITE_YAML) -> Path:
-        write_tree(tmp_path, {"site.yaml": site_yaml, **files})
-        (tmp_path / "content").mkdir(exist_ok=True)
-        return tmp_path / "site.yaml"
+    def make(files: dict[str, str | bytes], site_yaml: str = SITE_YAML, root: Path | None = None) -> Path:
+        root = root or tmp_path
+        write_tree(root, {"site.yaml": site_yaml, **files})
+        (root / "content").mkdir(exist_ok=True)
+        return root / "site.yaml"
 
     return make
 

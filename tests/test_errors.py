@@ -14,7 +14,7 @@ GOOD = "---\ntitle: Good\ndate: 2021-01-01\n---\nFine.\n"
 
 CASES = {
     "bad_yaml": ({"content/x.md": "---\ntitle: a: b\ndate: 2021-01-01\n---\nBody\n"},
-                 "content/x.md:2: invalid YAML: mapping values are not allowed here; check quotes, colons "
+                 "content/x.md:2: invalid YAML: mapping values are not allowed in this context; check quotes, colons "
                  "and indentation"),
     "unclosed_quote": ({"content/x.md": "---\ndate: 2021-01-01\ntitle: \"open\n---\nBody\n"},
                        "content/x.md:3: invalid YAML: while scanning a quoted scalar, found unexpected end of "

@@ -139,7 +139,7 @@ _LINE_START_RE = re.compile(r"^(#|>|[-+*](\s|$)|\d+[.)](\s|$)|=+\s*$|-+\s*$|\|)"
 
 def escape(text: str) -> str:
     """Plain text → Markdown that renders as exactly this text."""
-    escaped = _ENTITY_RE.sub("&amp;", text.translate(_INLINE_ESCAPES))
+    escaped = _ENTITY_RE.sub("&amp;", text).translate(_INLINE_ESCAPES)
     match = _LINE_START_RE.match(escaped)
     if match:
         escaped = "\\" + escaped if match.group(1)[0] not in "0123456789" else re.sub(

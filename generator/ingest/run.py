@@ -20,7 +20,7 @@ from .dump import Dump, Evidence, parse_dump
 from .entities import Gazetteer, tag_entities
 from .pages import IngestedArticle, page_text, unique_slugs
 from .store import StoreReport, store_pages
-from .topics import TopicRule, choose_topics, drop_singletons, load_topic_rules, topic_scores
+from .topics import TopicMatcher, TopicRule, choose_topics, drop_singletons, load_topic_rules, topic_scores
 
 MAX_DUMP_BYTES = 50 * 1024 * 1024
 
@@ -102,7 +102,8 @@ def ingest_articles(dumps: Sequence[Dump], config: SiteConfig, taggers: Taggers,
     for dump in dumps:
         dated += estimate_dates([[a.title.text, *(b.text for b in a.body)] for a in dump.articles], newest, oldest)
     slugs, notes = unique_slugs(article.title.text for _, article in raw)
-    scores = [topic_scores(a.title.text, [b.text for b in a.body], taggers.topic_rules) for _, a in raw]
+    matcher = TopicMatcher.of(taggers.topic_rules)
+    scores = [topic_scores(a.title.text, [b.text for b in a.body], matcher) for _, a in raw]
     topics = drop_singletons([choose_topics(s) for s in scores], taggers.topic_rules, scores)
     result = []
     for (dump, article), clean, when, slug, topic_names in zip(raw, cleaned, dated, slugs, topics):

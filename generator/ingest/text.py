@@ -6,6 +6,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable
 
 STOPWORDS = frozenset("""
@@ -36,14 +37,15 @@ def stem(word: str) -> str:
     return word[:5] if word.isalpha() and len(word) > 5 else word
 
 
-def content_words(text: str) -> set[str]:
+@lru_cache(maxsize=1 << 16)
+def content_words(text: str) -> frozenset[str]:
     """The stems of a line's words that carry meaning: no stop words, no one-letter tokens."""
     words = set()
     for raw in _WORD_RE.findall(text.replace("’", "'")):
         word = normalise_token(raw)
         if len(word) > 1 and word not in STOPWORDS:
             words.add(stem(word))
-    return words
+    return frozenset(words)
 
 
 _ABBREVIATION_END_RE = re.compile(r"\b(Inc|Corp|Ltd|Co|Jr|Sr|St|U\.S|U\.K|Dr|Mr|Ms|Mrs|No|vs)\.$")
@@ -89,7 +91,7 @@ class WordStats:
     def weight(self, word: str) -> float:
         return math.log((self.document_count + 1) / (self.frequencies.get(word, 0) + 1)) + 0.1
 
-    def overlap(self, words: set[str], other: set[str]) -> float:
+    def overlap(self, words: frozenset[str] | set[str], other: frozenset[str] | set[str]) -> float:
         """Share of `words`' weight that `other` also has, 0..1."""
         total = sum(self.weight(w) for w in words)
         if not total:

@@ -22,11 +22,37 @@ MAX_TOPICS = 4
 
 @dataclass(frozen=True, slots=True)
 class TopicRule:
-    """A topic and the weighted phrases that signal it."""
+    """A topic and the weighted phrases (lower case) that signal it."""
 
     name: str
-    phrases: tuple[tuple[re.Pattern[str], float], ...]
+    phrases: tuple[tuple[str, float], ...]
     keep_single: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TopicMatcher:
+    """All topics' phrases in one regular expression, so each text is scanned once."""
+
+    pattern: re.Pattern[str] | None
+    topics_of: dict[str, tuple[tuple[str, float], ...]]  # phrase → (topic, weight) pairs
+
+    @classmethod
+    def of(cls, rules: Sequence[TopicRule]) -> "TopicMatcher":
+        topics_of: dict[str, list[tuple[str, float]]] = {}
+        for rule in rules:
+            for phrase, weight in rule.phrases:
+                topics_of.setdefault(phrase, []).append((rule.name, weight))
+        if not topics_of:
+            return cls(None, {})
+        alternatives = "|".join(re.escape(p) for p in sorted(topics_of, key=lambda p: (-len(p), p)))
+        pattern = re.compile(r"(?<![\w-])(" + alternatives + r")(?:s|es)?(?![\w-])", re.I)
+        return cls(pattern, {p: tuple(v) for p, v in topics_of.items()})
+
+    def counts(self, text: str) -> Counter[str]:
+        """Phrase → how often it occurs in text."""
+        if self.pattern is None:
+            return Counter()
+        return Counter(m.group(1).lower() for m in self.pattern.finditer(text))
 
 
 def load_topic_rules(data_dir: Path) -> tuple[TopicRule, ...]:
@@ -52,19 +78,19 @@ def _rule(name: str, entry: Any) -> TopicRule:
     phrases = (entry or {}).get("rules") or {}
     if not isinstance(phrases, dict):
         raise ValueError("`rules` must map phrases to weights, e.g. {antitrust: 3}")
-    compiled = tuple((re.compile(r"(?<![\w-])" + re.escape(str(p)) + r"(?:s|es)?(?![\w-])", re.I), float(w))
-                     for p, w in sorted(phrases.items(), key=lambda kv: str(kv[0])))
-    return TopicRule(name, compiled, bool((entry or {}).get("keep_single", False)))
+    cleaned = tuple((str(p).lower(), float(w)) for p, w in sorted(phrases.items(), key=lambda kv: str(kv[0])))
+    return TopicRule(name, cleaned, bool((entry or {}).get("keep_single", False)))
 
 
-def topic_scores(title: str, body: Sequence[str], rules: Sequence[TopicRule]) -> Counter[str]:
-    text = "\n".join(body)
+def topic_scores(title: str, body: Sequence[str], matcher: TopicMatcher) -> Counter[str]:
+    """Topic → score: each phrase counts three times in the headline and up to three times in the body."""
+    in_title = matcher.counts(title)
+    in_body = matcher.counts("\n".join(body))
     scores: Counter[str] = Counter()
-    for rule in rules:
-        for pattern, weight in rule.phrases:
-            hits = 3 * bool(pattern.search(title)) + min(len(pattern.findall(text)), 3)
-            if hits:
-                scores[rule.name] += weight * hits
+    for phrase in set(in_title) | set(in_body):
+        hits = 3 * bool(in_title[phrase]) + min(in_body[phrase], 3)
+        for topic, weight in matcher.topics_of[phrase]:
+            scores[topic] += weight * hits
     return scores
 
 
