@@ -31,8 +31,10 @@ class BuildResult:
         """HTML pages by their first path segment: articles, topics, timeline…"""
         counts: Counter[str] = Counter()
         for path in self.files:
-            if path.endswith(".html"):
-                counts[path.split("/")[0] if "/" in path else "home"] += 1
+            if path == "404.html":
+                counts["404"] += 1
+            elif path.endswith(".html"):
+                counts[path.split("/")[0] if "/" in path and not path.startswith("page/") else "home"] += 1
         return dict(sorted(counts.items()))
 
 
