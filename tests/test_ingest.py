@@ -21,8 +21,8 @@ CORPUS = REPO / "corpus" / "techcrunch-china.txt"
 
 
 def corpus_labels() -> list[str]:
-    lines = (DUMPS / "techcrunch-china.labels").read_text(encoding="utf-8").splitlines()
-    return [line.split("\t", 1)[1] for line in lines if line and not line.startswith("#")]
+    labels = yaml.safe_load((DUMPS / "techcrunch-china.yaml").read_text(encoding="utf-8"))["articles"]
+    return [a["title"] for a in labels]
 
 
 def labelled_dumps() -> list[tuple[str, str, list[str]]]:
