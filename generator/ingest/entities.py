@@ -15,28 +15,30 @@ from typing import Iterable, Sequence
 
 from ..model import TermInfo
 
-_NAME = r"[A-Z][\w&.'’-]*[\w&]"
-_NAME_SEQ = rf"{_NAME}(?:[ -](?:{_NAME}|of|de|and|&)){{0,3}}?"
-_INTRO_RES = (
-    re.compile(rf"\b(?:startup|start-up|company|firm|unicorn|giant|maker|platform|app|service|provider|"
-               rf"operator|developer|retailer|carmaker|automaker|chipmaker|brand|lender|marketplace|portal|"
-               rf"subsidiary|affiliate|rival|backer|investor|fund)\s+({_NAME_SEQ})(?=[\s,.;:)’']|$)"),
-    re.compile(rf"\b({_NAME_SEQ})-(?:backed|owned|based startup|led)\b"),
-    re.compile(rf"\b({_NAME_SEQ})(?:’s|'s)\s+(?:CEO|founder|co-founder|chairman|president|chief|board|"
-               rf"shares|stock|IPO|valuation|revenue|investors|subsidiary|parent|app|platform)\b"),
-    re.compile(rf"\b({_NAME_SEQ} (?:Motors?|Capital|Labs|Group|Technologies|Technology|Inc\.?|Ltd\.?|"
-               rf"Holdings|Ventures|Partners|Networks|Systems|Robotics|Foods|Games|Pay|Financial|Bank|"
-               rf"Semiconductor|Electronics|Airlines|Media|Studios|Therapeutics|Health|AI))\b"),
-    re.compile(rf"\b({_NAME_SEQ}),? (?:a|an|the) [\w\s-]{{0,40}}?(?:startup|company|firm|unicorn|platform|"
-               rf"maker|provider|marketplace|app)\b"),
-    re.compile(rf"^({_NAME_SEQ}) (?:raises|raised|gets|lands|secures|closes|nabs|acquires|buys|launches|"
-               rf"unveils|files|announces|hits|tops|pulls in|bags)\b"),
-)
+_NAME = r"[A-Z][\w&.-]*[\w&]|[a-z][A-Z][\w&.-]*[\w&]"  # Alibaba, JD.com, iQiyi
+_NAME_RUN_RE = re.compile(rf"(?<![\w’'-])((?:{_NAME})(?: (?:{_NAME})){{0,2}})")
+# Words that introduce a company ("startup X"); "app X" or "platform X" introduce products instead.
+_INTRODUCERS = (r"startup|start-up|company|firm|unicorn|maker|provider|operator|developer|retailer|carmaker|"
+                r"automaker|chipmaker|lender|marketplace|portal|processor|neobank|rival")
+_SUFFIXES = re.compile(r" (Motors?|Capital|Labs|Group|Technologies|Technology|Inc\.?|Ltd\.?|Holdings|Ventures|"
+                       r"Partners|Networks|Systems|Robotics|Foods|Games|Pay|Financial|Bank|Semiconductor|"
+                       r"Electronics|Airlines|Media|Studios|Therapeutics|Health|AI)$")
+# How news text says that a name is a company. {n} is the escaped name.
+_COMPANY_CUES = tuple(re.compile(cue) for cue in (
+    rf"\b(?:{_INTRODUCERS})\s+{{n}}\b",
+    r"\b{n}(?:’s|'s)?\s+(?:CEO|co-founder|cofounder|founder|chief executive|spokesperson|spokesman|spokeswoman)\b",
+    rf"\b{{n}},? (?:a|an|the) [\w\s,’'-]{{0,60}}?\b(?:{_INTRODUCERS}|bank)\b",
+    r"\b{n} (?:raises|raised|has raised|closes|closed|lands|landed|secures|secured|gets|nabs|bags|pulls in)\b",
+    r"\b{n} (?:was|is) (?:founded|backed|valued|headquartered)\b",
+    r"\b{n}(?:’s|'s) (?:valuation|IPO|shares|investors|funding|revenue|customers|co-founder|founder|employees)\b",
+))
 _NOT_COMPANY_WORDS = re.compile(
     r"\b(Ministry|Administration|Commission|Department|Congress|Senate|House|Court|Council|Bureau|Agency|"
     r"Authority|Government|Parliament|University|Institute|Association|Committee|Office|Party|Army|"
     r"Police|Act|Series|Day|Week|Year|Festival|Olympics|Summit|Show|President|Minister|Secretary|"
-    r"Chairman|Vice|CEO|Founder|Mr|Ms|Dr)\b")
+    r"Chairman|Vice|CEO|Founder|Mr|Ms|Dr|Review|Roundup|Station|Crunch)\b")
+_COMMON = frozenset("the a an this that these its their his her our chinese american us u.s. china india "
+                    "european global local new former early late in on at for and but as with by".split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,27 +68,48 @@ class Gazetteer:
         return Counter(self.canonical[m.group(1)] for m in self.pattern.finditer(text))
 
 
-def introduced_names(text: str, known: Gazetteer, excluded: frozenset[str]) -> Counter[str]:
-    """Unknown names that text introduces the way news introduces companies."""
-    found: Counter[str] = Counter()
-    for pattern in _INTRO_RES:
-        for match in pattern.finditer(text):
-            name = match.group(1).strip(" -’'")
-            name = re.sub(r"(?:’s|'s)$", "", name)
-            if _plausible(name, known, excluded):
-                found[name] += 1
+# "YC-backed X", "raises $5M from X", "led by X": X is a backer, not what the headline is about.
+_BACKER_RE = re.compile(rf"\S+-(?:backed|owned|funded)\b|\b(?:from|led by|backed by) (?:{_NAME})(?: (?:{_NAME}))*")
+
+
+def headline_subjects(title: str) -> str:
+    """The headline without the parts that name backers."""
+    return _BACKER_RE.sub(" ", title)
+
+
+def _candidates(title: str, text: str) -> set[str]:
+    """Capitalised names in the headline, and names the body introduces with a company word."""
+    names = {m.group(1) for m in _NAME_RUN_RE.finditer(headline_subjects(title))}
+    introduced = re.compile(rf"\b(?:{_INTRODUCERS})\s+((?:{_NAME})(?: (?:{_NAME})){{0,2}})")
+    names |= {m.group(1) for m in introduced.finditer(text)}
+    return {re.sub(r"(?:’s|'s)$", "", name) for name in names}
+
+
+def _is_company(name: str, text: str) -> bool:
+    """An unknown name is a company when the text says so: `startup X`, `X's CEO`, `X raised`…"""
+    escaped = re.escape(name)
+    return bool(_SUFFIXES.search(name)) or any(
+        re.search(cue.pattern.replace("{n}", escaped), text) for cue in _COMPANY_CUES)
+
+
+def unknown_companies(title: str, text: str, known: Gazetteer) -> set[str]:
+    """Names not in the gazetteer that the article's text treats as companies."""
+    common = _lowercase_only(text)
+    found = set()
+    for name in _candidates(title, text):
+        words = name.split()
+        if (len(name) < 3 or name in known.canonical or name in known.excluded or words[0].lower() in _COMMON
+                or _NOT_COMPANY_WORDS.search(name)
+                or re.search(r"(?<![\w-])" + re.escape(name.lower()) + r"(?![\w-])", common)):
+            continue
+        if _is_company(name, title + "\n" + text):
+            found.add(name)
     return found
 
 
-def _plausible(name: str, known: Gazetteer, excluded: frozenset[str]) -> bool:
-    words = name.split()
-    return (2 <= len(name) <= 40 and len(words) <= 4 and name not in known.canonical and name not in excluded
-            and not _NOT_COMPANY_WORDS.search(name) and not any(w.lower() in _COMMON for w in words[:1])
-            and not all(w.isupper() and len(w) <= 3 for w in words if len(words) > 1))
-
-
-_COMMON = frozenset("the a an this that these its their his her our chinese american us u.s. china india "
-                    "european global local new former early late in on at for and but as with by".split())
+def _lowercase_only(text: str) -> str:
+    """The words of text that are written in lower case there (so `Regulators` is a common word)."""
+    return " ".join(w for w in text.split() if w == w.lower())
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +124,18 @@ class Salience:
         return 3.0 * self.in_title + 2.0 * self.in_lead + min(self.count, 8) * 0.5
 
 
+def _full_name(name: str, unknown: set[str], gazetteer: Gazetteer, text: str) -> str:
+    """The longer name a short form stands for, when the text also writes it out in full."""
+    longer = sorted((form for form in (*unknown, *gazetteer.canonical) if form.startswith(name + " ")
+                     and form in text), key=len)
+    if not longer:
+        written_out = re.search(rf"\b{re.escape(name)}(?: (?:{_NAME})){{1,2}}", text)
+        if written_out and _SUFFIXES.search(written_out.group(0)):
+            return written_out.group(0)
+        return name
+    return gazetteer.canonical.get(longer[0], longer[0])
+
+
 def _literal_count(name: str, text: str) -> int:
     return len(re.findall(r"(?<![\w@#])" + re.escape(name) + r"(?![\w])", text))
 
@@ -109,16 +144,20 @@ def tag_entities(title: str, lead: str, body: Sequence[str], gazetteer: Gazettee
                  max_tags: int = 5) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(names the article is about, names it only mentions), most salient first."""
     text = "\n".join(body)
+    title = headline_subjects(title)
     title_counts, lead_counts, body_counts = gazetteer.count(title), gazetteer.count(lead), gazetteer.count(text)
-    unknown: set[str] = set()
-    if find_unknown:
-        unknown = set(introduced_names(title, gazetteer, gazetteer.excluded)) | set(
-            introduced_names(text, gazetteer, gazetteer.excluded))
+    unknown = unknown_companies(title, text, gazetteer) if find_unknown else set()
     saliences = {name: Salience(title_counts[name] > 0, lead_counts[name] > 0, body_counts[name])
                  for name in set(title_counts) | set(body_counts)}
     for name in unknown:
-        saliences[name] = Salience(_literal_count(name, title) > 0, _literal_count(name, lead) > 0,
-                                   _literal_count(name, text))
+        found = Salience(_literal_count(name, title) > 0, _literal_count(name, lead) > 0, _literal_count(name, text))
+        full = _full_name(name, unknown, gazetteer, text)
+        if full != name:  # "Ant" for Ant Group, "Impossible" for Impossible Foods: one company
+            known = saliences.get(full, Salience(False, False, 0))
+            found = Salience(found.in_title or known.in_title, found.in_lead or known.in_lead,
+                             max(found.count, known.count))
+        saliences[full] = found
+    unknown = {_full_name(name, unknown, gazetteer, text) for name in unknown} - set(gazetteer.canonical.values())
     if not saliences:
         return (), ()
     top = max(s.count for s in saliences.values())
@@ -127,7 +166,7 @@ def tag_entities(title: str, lead: str, body: Sequence[str], gazetteer: Gazettee
         if name in unknown:  # an unknown name needs the headline, or a lead and repeated mentions
             is_about = s.in_title or (s.in_lead and s.count >= 3)
         else:
-            is_about = s.in_title or (s.in_lead and s.count >= 2) or (s.count >= 4 and s.count >= 0.5 * top)
+            is_about = s.in_title or (s.in_lead and s.count >= 3) or (s.count >= 5 and s.count >= 0.75 * top)
         if is_about and len(about) < max_tags:
             about.append(name)
         elif name not in unknown:

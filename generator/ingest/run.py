@@ -64,9 +64,11 @@ class Taggers:
 
 def load_taggers(config: SiteConfig) -> Taggers:
     root = config.config_path.parent
-    excluded = _excluded_names(config.data_dir)
-    gazetteers = {t.key: Gazetteer.of(load_term_data(config.data_dir, t.key, root), excluded)
-                  for t in config.taxonomies if t.key != "topics"}
+    infos = {t.key: load_term_data(config.data_dir, t.key, root) for t in config.taxonomies if t.key != "topics"}
+    # A name another taxonomy knows (a place, say) is not a company the text introduces.
+    excluded = _excluded_names(config.data_dir) | {form for entries in infos.values() for info in entries
+                                                   for form in (info.name, *info.aliases)}
+    gazetteers = {key: Gazetteer.of(entries, excluded) for key, entries in infos.items()}
     return Taggers(load_topic_rules(config.data_dir), gazetteers)
 
 
