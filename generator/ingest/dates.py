@@ -3,9 +3,12 @@ and from the dump's order (newest first).
 
 Each article yields lower bounds — it was written after every past event it names ("in late December",
 "the fourth quarter of 2020", "on August 6") — and sometimes an exact date (an "updated on …" note, an
-embedded tweet). Order makes every bound of an older article a bound of all newer ones. The estimate
-runs through the binding bounds, straight by position between them, so articles between two known
-points spread out instead of piling onto the older one.
+embedded tweet). An event dated to the day is usually reported within a day or two, so such a bound
+plus a day is a point the article's date is likely near; coarser mentions ("in March", "in 2019") are
+only bounds. Order makes every point of an older article a bound on all newer ones, so the points that
+bind — each later than all older ones — are joined by straight segments (articles between two known
+points spread out evenly instead of piling onto the older one) and continued at the dump's average
+pace beyond the first and last; no date falls below a bound.
 """
 
 from __future__ import annotations
@@ -31,9 +34,13 @@ _HALF_RE = re.compile(r"\b(?:H([12])|([Ff]irst|[Ss]econd) half)(?: of)? (20\d\d)
 _YEAR_RE = re.compile(r"\b(?:[Ii]n|[Ss]ince|[Dd]uring|[Ee]arly|[Mm]id|[Ll]ate|[Ee]nd of|year of)[- ](20\d\d)\b")
 _UPDATED_RE = re.compile(r"\b(?:is|was|has been) updated (?:on )?" + _MONTH + r"\.? (\d{1,2}),? (20\d\d)")
 _TWEET_DATE_RE = re.compile(r"^[—–-].*\(@\w+\)\s*" + _MONTH + r"\.? (\d{1,2}),? (20\d\d)$")
-_FUTURE_RE = re.compile(r"\b(will|would|plans?|planned|expected|expects|scheduled|slated|due|until|by|"
-                        r"starting|deadline|next|set to|aims?|goal|target)\b[^.;]{0,40}$", re.I)
+_FUTURE_RE = re.compile(r"\b(will|would|plans?|planned|expect|expected|expects|scheduled|slated|due|until|by|"
+                        r"starting|deadline|next|set to|aims?|goal|target)\b[^.;]{0,70}$", re.I)
 _ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4}
+
+
+LAG_DAYS = {"day": 1, "month": None, "quarter": None, "year": None}  # coarser mentions only bound
+DEFAULT_PACE = 3.0  # days between articles when a dump gives no two points to measure it by
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,11 +52,24 @@ class DateEstimate:
 
 
 @dataclass(frozen=True, slots=True)
+class Bound:
+    """A past event the article names: the earliest day it could be, and how precisely it is dated."""
+
+    earliest: date
+    precision: str  # day | month | quarter | year
+
+    def likely(self) -> date | None:
+        """Where the article's date probably is, given the event: the event plus a reporting lag."""
+        lag = LAG_DAYS[self.precision]
+        return None if lag is None else self.earliest + timedelta(days=lag)
+
+
+@dataclass(frozen=True, slots=True)
 class DateClues:
     """What one article's text says about when it was written."""
 
     exact: date | None
-    lower_bound: date | None
+    bounds: tuple[Bound, ...]
     year_less: tuple[tuple[int, int], ...]  # (month, day or 0) mentioned without a year, in the past
 
 
@@ -71,7 +91,7 @@ def _is_future(text: str, start: int) -> bool:
 def clues(lines: Sequence[str]) -> DateClues:
     """The date evidence in one article's lines (headline first)."""
     exact: list[date] = []
-    bounds: list[date] = []
+    bounds: list[Bound] = []
     year_less: list[tuple[int, int]] = []
     for line in lines:
         for match in (_UPDATED_RE.search(line), _TWEET_DATE_RE.search(line)):
@@ -83,34 +103,39 @@ def clues(lines: Sequence[str]) -> DateClues:
                 if _is_future(line, match.start()):
                     continue
                 found = make(match)
-                if isinstance(found, date):
+                if isinstance(found, Bound):
                     bounds.append(found)
                 elif found:
                     year_less.append(found)
-    return DateClues(max(exact) if exact else None, max(bounds) if bounds else None, tuple(year_less))
+    return DateClues(max(exact) if exact else None, tuple(bounds), tuple(year_less))
 
 
-def _full(m: re.Match[str]) -> date | None:
-    return _safe_date(int(m.group(3)), _month(m.group(1)), int(m.group(2)))
+def _full(m: re.Match[str]) -> Bound | None:
+    found = _safe_date(int(m.group(3)), _month(m.group(1)), int(m.group(2)))
+    return Bound(found, "day") if found else None
 
 
-def _month_year(m: re.Match[str]) -> date | None:
-    return _safe_date(int(m.group(2)), _month(m.group(1)), 1)
+def _month_year(m: re.Match[str]) -> Bound | None:
+    return Bound(date(int(m.group(2)), _month(m.group(1)), 1), "month")
 
 
-def _quarter(m: re.Match[str]) -> date | None:
+def _quarter(m: re.Match[str]) -> Bound:
     quarter = int(m.group(1)) if m.group(1) else _ORDINAL[m.group(2).lower()]
     # Figures for a quarter are reported after it ends.
-    return date(int(m.group(3)), quarter * 3, 28)
+    return Bound(_month_end(int(m.group(3)), quarter * 3), "quarter")
 
 
-def _half(m: re.Match[str]) -> date | None:
+def _half(m: re.Match[str]) -> Bound:
     half = int(m.group(1)) if m.group(1) else (1 if m.group(2).lower() == "first" else 2)
-    return date(int(m.group(3)), 6 if half == 1 else 12, 28)
+    return Bound(_month_end(int(m.group(3)), 6 if half == 1 else 12), "quarter")
 
 
-def _year(m: re.Match[str]) -> date | None:
-    return date(int(m.group(1)), 1, 1)
+def _month_end(year: int, month: int) -> date:
+    return (date(year + month // 12, month % 12 + 1, 1)) - timedelta(days=1)
+
+
+def _year(m: re.Match[str]) -> Bound:
+    return Bound(date(int(m.group(1)), 1, 1), "year")
 
 
 def _month_day(m: re.Match[str]) -> tuple[int, int] | None:
@@ -126,70 +151,85 @@ _PATTERNS = ((_FULL_RE, _full), (_MONTH_YEAR_RE, _month_year), (_QUARTER_RE, _qu
              (_YEAR_RE, _year), (_MONTH_DAY_RE, _month_day), (_BARE_MONTH_RE, _bare_month))
 
 
-def _resolve_year_less(mentions: tuple[tuple[int, int], ...], estimate: date) -> date | None:
-    """Each `(month, day)` at its latest occurrence not long after the estimate; the latest of them."""
-    latest = None
+def _resolve_year_less(mentions: tuple[tuple[int, int], ...], estimate: date) -> tuple[Bound, ...]:
+    """Each `(month, day)` at its latest occurrence up to two months after the (low) first estimate."""
+    bounds = []
     for month, day in mentions:
         for year in (estimate.year + 1, estimate.year, estimate.year - 1):
             found = _safe_date(year, month, max(day, 1))
-            if found and found <= estimate + timedelta(days=45):
-                latest = max(latest or found, found)
+            if found and found <= estimate + timedelta(days=60):
+                bounds.append(Bound(found, "day" if day else "month"))
                 break
-    return latest
+    return tuple(bounds)
 
 
-def _interpolate(bounds: list[date | None], newest: date | None, oldest: date | None) -> list[date]:
-    """Nonincreasing dates by position through the binding bounds (index 0 is the newest article)."""
-    n = len(bounds)
-    floor: list[date | None] = [None] * n
-    running: date | None = oldest
-    for i in range(n - 1, -1, -1):
-        if bounds[i] and (running is None or bounds[i] > running):
-            running = bounds[i]
-        floor[i] = running
-    anchors = [(i, floor[i]) for i in range(n) if floor[i] and (i == n - 1 or floor[i] != floor[i + 1])]
-    if oldest:
-        anchors.append((n - 1, min(floor[n - 1] or oldest, oldest) if floor[n - 1] else oldest))
-    if newest:
-        anchors.insert(0, (0, max(newest, floor[0]) if floor[0] else newest))
-    anchors = sorted({i: d for i, d in anchors}.items())
-    if not anchors:
-        return [date(2000, 1, 1)] * n
-    rate = _days_per_position(anchors)
-    result = []
-    for i in range(n):
-        before = [(j, d) for j, d in anchors if j <= i]
-        after = [(j, d) for j, d in anchors if j >= i]
-        if before and after:
-            (j0, d0), (j1, d1) = before[-1], after[0]
-            share = 0 if j1 == j0 else (i - j0) / (j1 - j0)
-            value = d0 - timedelta(days=round((d0 - d1).days * share))
-        elif after:
-            value = after[0][1] + timedelta(days=round(rate * (after[0][0] - i)))
+def _binding(points: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The points that bind: each is later than every point of an older article (larger position)."""
+    binding: list[tuple[int, int]] = []
+    best = None
+    for x, y in sorted(points, reverse=True):
+        if best is None or y > best:
+            best = y
+            binding.append((x, y))
+    return sorted(binding)
+
+
+def _chain(n: int, points: list[tuple[int, int]]) -> list[float]:
+    """Day number for positions 0..n-1 through the fitted points, extended at the average pace."""
+    fitted = _binding(points)
+    (x0, y0), (x1, y1) = fitted[0], fitted[-1]
+    pace = (y0 - y1) / (x1 - x0) if x1 > x0 and y0 > y1 else DEFAULT_PACE
+    values = []
+    for x in range(n):
+        if x <= x0:
+            values.append(y0 + pace * (x0 - x))
+        elif x >= x1:
+            values.append(y1 - pace * (x - x1))
         else:
-            value = before[-1][1] - timedelta(days=round(rate * (i - before[-1][0])))
-        result.append(max(value, floor[i]) if floor[i] else value)
-    return result
+            (ax, ay), (bx, by) = next((a, b) for a, b in zip(fitted, fitted[1:]) if a[0] <= x <= b[0])
+            values.append(ay + (by - ay) * (x - ax) / (bx - ax))
+    return values
 
 
-def _days_per_position(anchors: list[tuple[int, date]]) -> float:
-    (first, newest), (last, oldest) = anchors[0], anchors[-1]
-    if last == first or newest <= oldest:
-        return 3.0
-    return (newest - oldest).days / (last - first)
+def _estimate(found: list[DateClues], extra: list[tuple[Bound, ...]], newest: date | None,
+              oldest: date | None) -> list[date]:
+    """One pass: points from exact dates and likely dates, a chain through them, hard floors kept."""
+    n = len(found)
+    points: list[tuple[int, int]] = []
+    floors: list[date | None] = []
+    for i, (clue, more) in enumerate(zip(found, extra)):
+        bounds = (*clue.bounds, *more)
+        likely = [b.likely() for b in bounds if b.likely()]
+        best = clue.exact or (max(likely) if likely else None)
+        if best:
+            points.append((i, best.toordinal()))
+        floors.append(max((b.earliest for b in bounds), default=None))
+    if newest:
+        points.append((0, newest.toordinal()))
+    if oldest:
+        points.append((n - 1, oldest.toordinal()))
+    if not points:  # nothing dated to the day: fall back on the hard floors, then on a fixed date
+        points = [(i, f.toordinal()) for i, f in enumerate(floors) if f] or [(0, date(2000, 1, 1).toordinal())]
+    chain = _chain(n, points)
+    result: list[date] = []
+    running: date | None = oldest
+    for i in range(n - 1, -1, -1):  # oldest first: every bound of an older article bounds newer ones
+        floor = max((d for d in (floors[i], running) if d), default=None)
+        value = date.fromordinal(round(chain[i]))
+        value = max(value, floor) if floor else value
+        if newest:
+            value = min(value, newest)
+        running = value
+        result.append(value)
+    return result[::-1]
 
 
 def estimate_dates(articles: Sequence[Sequence[str]], newest: date | None = None,
                    oldest: date | None = None) -> list[DateEstimate]:
     """Each article's lines (dump order, newest first) → its date and the date's source."""
     found = [clues(lines) for lines in articles]
-    first_pass = _interpolate([c.exact or c.lower_bound for c in found], newest, oldest)
-    bounds: list[date | None] = []
-    for clue, estimate in zip(found, first_pass):
-        candidates = [d for d in (clue.lower_bound, _resolve_year_less(clue.year_less, estimate)) if d]
-        bounds.append(clue.exact or (max(candidates) if candidates else None))
-    final = _interpolate(bounds, newest, oldest)
-    if newest:
-        final = [min(d, newest) for d in final]
+    first = _estimate(found, [()] * len(found), newest, oldest)
+    resolved = [_resolve_year_less(clue.year_less, estimate) for clue, estimate in zip(found, first)]
+    final = _estimate(found, resolved, newest, oldest)
     return [DateEstimate(clue.exact, "text") if clue.exact else DateEstimate(d, "inferred")
             for clue, d in zip(found, final)]
