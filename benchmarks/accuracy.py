@@ -57,6 +57,7 @@ def evaluate(name: str, text_path: Path, label_path: Path, config) -> dict[str, 
         errors = [abs((a.date - date.fromisoformat(str(by_title[a.title]["date"]))).days)
                   for a in articles if a.title in by_title]
         key = "bounded" if bounded else "unbounded"
+        row[f"date errors ({key})"] = errors
         row[f"date median ({key})"] = statistics.median(errors)
         row[f"date p90 ({key})"] = percentile(errors, 0.9)
     tp = fp = fn = 0
@@ -80,8 +81,13 @@ def main() -> None:
     for row in rows:
         print(row["dump"])
         for key, value in row.items():
-            if key != "dump":
-                print(f"  {key:<26} {value:.3f}" if isinstance(value, float) else f"  {key:<26} {value}")
+            if key == "dump" or key.startswith("date errors"):
+                continue
+            print(f"  {key:<26} {value:.3f}" if isinstance(value, float) else f"  {key:<26} {value}")
+    for key in ("unbounded", "bounded"):
+        pooled = [e for row in rows for e in row[f"date errors ({key})"]]  # type: ignore[union-attr]
+        print(f"all dumps, dates {key}: median {statistics.median(pooled)} days, "
+              f"p90 {percentile(pooled, 0.9)} days over {len(pooled)} articles")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,10 @@ from typing import Callable, Sequence
 
 from . import __version__
 from .build import build
-from .ingest.run import ingest
+from .content import load_articles
+from .ingest.run import ingest, load_taggers, read_dump
+from .ingest.suggest import suggest_companies
+from .markup import plain_text
 from .config import SiteConfig, load_config, normalise_base_url
 from .model import InputError
 
@@ -79,6 +82,25 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tags_suggest(args: argparse.Namespace) -> int:
+    config = _site_config(args)
+    gazetteer = load_taggers(config).gazetteers.get("companies")
+    if gazetteer is None:
+        raise SystemExit("digest: site.yaml has no `companies` taxonomy to suggest names for")
+    if args.sources:
+        dumps = [read_dump(Path(p)) for p in args.sources]
+        articles = [(a.title.text, "\n".join(b.text for b in a.body)) for d in dumps for a in d.articles]
+    else:
+        root = config.config_path.parent
+        articles = [(a.title, plain_text(a.body_html)) for a in load_articles(config, root)[0]]
+    suggestions = suggest_companies(articles, gazetteer)
+    for s in suggestions:
+        print(f"{s.name}\t{s.articles} article{'s' * (s.articles != 1)}, {s.mentions} mentions\t{s.context}")
+    print(f"{len(suggestions)} companies not in {config.data_dir / 'companies.yaml'}; add the real ones "
+          f"(with aliases) to tag them everywhere.", file=sys.stderr)
+    return 0
+
+
 def _add_site_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", default="site.yaml", help="site settings file (default: site.yaml)")
     parser.add_argument("--content", help="folder of Markdown pages (default: content_dir in site.yaml)")
@@ -106,6 +128,14 @@ def make_parser() -> argparse.ArgumentParser:
     ingest_parser.add_argument("--explain", action="store_true",
                                help="print every candidate headline with the cues for and against it")
     ingest_parser.set_defaults(run=cmd_ingest)
+
+    tags_parser = commands.add_parser("tags", help="work with taxonomy terms")
+    tags_commands = tags_parser.add_subparsers(dest="tags_command", required=True)
+    suggest_parser = tags_commands.add_parser(
+        "suggest", help="list companies the text names that data/companies.yaml lacks")
+    _add_site_options(suggest_parser)
+    suggest_parser.add_argument("sources", nargs="*", help="dump files to read (default: the pages in content/)")
+    suggest_parser.set_defaults(run=cmd_tags_suggest)
     return parser
 
 
