@@ -12,6 +12,7 @@ from .index import build_site
 from .model import InputError, Problem, Site
 from .outputs.assets import read_static
 from .outputs.feeds import render_feeds
+from .outputs.search import search_files
 from .outputs.sitemap import render_extras, render_sitemap
 from .render import make_environment, render_site
 from .termdata import load_term_data
@@ -48,6 +49,7 @@ def render_all(config: SiteConfig, strict: bool = False) -> tuple[Site, dict[str
     site = build_site(articles, config, term_data)
     files = render_site(site, config, make_environment(config))
     files["sitemap.xml"] = render_sitemap(list(files), site, config)
+    files.update(search_files(files, site, config))
     files.update(render_feeds(site, config))
     files.update(render_extras(config))
     files.update(read_static(config.templates_dir))

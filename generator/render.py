@@ -54,6 +54,29 @@ class Lookup:
                 groups.append((taxonomy, terms))
         return groups
 
+    def json_ld(self, article: Article, url: str) -> dict[str, Any]:
+        """schema.org NewsArticle: the companies it is about as `about`, passing mentions as `mentions`."""
+        organisations = lambda names: [{"@type": "Organization", "name": n} for n in names]  # noqa: E731
+        data: dict[str, Any] = {
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "headline": article.title,
+            "description": article.summary,
+            "datePublished": article.date.strftime("%Y-%m-%d"),
+            "url": url,
+            "mainEntityOfPage": url,
+            "publisher": {"@type": "Organization", "name": self.config.title},
+            "keywords": [name for _, names in article.terms for name in names],
+        }
+        if article.author:
+            data["author"] = {"@type": "Person", "name": article.author}
+        companies = article.terms_of("companies")
+        if companies:
+            data["about"] = organisations(companies)
+        if article.mentions:
+            data["mentions"] = organisations(article.mentions)
+        return data
+
     def neighbours(self, article: Article) -> tuple[Article | None, Article | None]:
         """(older, newer) neighbours in publication order."""
         i = self.position[article.slug]
@@ -143,6 +166,7 @@ def _pages(site: Site, look: Lookup) -> Iterator[tuple[str, str, dict[str, Any]]
             related_terms = [(look.terms[(term.taxonomy, slug)], n) for slug, n in term.related]
             yield from _list_pages(term.articles, urls.term_path(term.taxonomy, term.slug), "term.html", look,
                                    term=term, taxonomy=config, chart=chart, related_terms=related_terms)
+    yield "search/", "search.html", {}
     yield "timeline/", "timeline.html", {
         "months": site.months, "chart": month_chart({(m.year, m.month): len(m.articles) for m in site.months}),
         "years": _years(site.months)}

@@ -1,0 +1,77 @@
+"""Article pages → the search bundle: Pagefind's full-text index plus our own facets file.
+
+Pagefind indexes the article text (only what is inside `data-pagefind-body`) and sorts by date. Its
+filter indexes are not byte-stable between runs (upstream Pagefind #638), so topics, companies and
+years are not Pagefind filters: they come from `search/facets.json`, which we write, sorted, and the
+search page filters with it. Everything here is deterministic.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from pathlib import Path
+
+from pagefind_bin import get_executable
+
+from .. import urls
+from ..config import SiteConfig
+from ..model import Site
+from ..slugs import slug_for_term
+
+BUNDLE = "pagefind"
+
+
+# The parts of Pagefind's bundle the search page loads; its ready-made UIs are not shipped.
+_UNUSED = ("pagefind-ui.", "pagefind-component-ui.", "pagefind-modular-ui.", "pagefind-highlight.")
+
+
+def pagefind_bundle(files: dict[str, bytes], site: Site, config: SiteConfig) -> dict[str, bytes]:
+    """Index the rendered article pages with the Pagefind binary; return its files keyed `pagefind/...`.
+
+    Result URLs are site-relative; pagefind.js prefixes them with the folder it is served from
+    (`/REPO/`), so the bundle works under any sub-path.
+    """
+    with tempfile.TemporaryDirectory(prefix="digest-pagefind-") as tmp:
+        root = Path(tmp) / "site"
+        for article in site.articles:
+            path = urls.file_for(urls.article_path(article.slug))
+            target = root / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(files[path])
+        out = Path(tmp) / BUNDLE
+        command = [str(get_executable()), "--site", str(root), "--output-path", str(out),
+                   "--force-language", config.language.split("-")[0], "--quiet"]
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise RuntimeError(f"pagefind failed: {result.stderr.strip() or result.stdout.strip()}")
+        return {f"{BUNDLE}/{p.relative_to(out).as_posix()}": p.read_bytes()
+                for p in sorted(out.rglob("*")) if p.is_file() and not p.name.startswith(_UNUSED)}
+
+
+def facets(site: Site, config: SiteConfig) -> bytes:
+    """Every article's URL, title, date and terms, for filtering and date-sorted lists on the search page."""
+    taxonomies = [t.key for t in config.taxonomies]
+    terms = {t.key: {term.slug: term.name for term in t.terms} for t in site.taxonomies}
+    articles = []
+    for article in site.articles:
+        entry: dict[str, object] = {
+            "url": config.base_path + urls.article_path(article.slug),
+            "title": article.title,
+            "date": article.date.strftime("%Y-%m-%d"),
+            "summary": article.summary,
+        }
+        for key in taxonomies:
+            entry[key] = sorted({slug_for_term(n) for n in article.terms_of(key)})
+        articles.append(entry)
+    data = {"taxonomies": [{"key": t.key, "title": t.title, "singular": t.singular} for t in config.taxonomies],
+            "terms": terms, "articles": articles}
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8") + b"\n"
+
+
+def search_files(files: dict[str, bytes], site: Site, config: SiteConfig) -> dict[str, bytes]:
+    """The whole search bundle for a built site."""
+    bundle = pagefind_bundle(files, site, config) if site.articles else {}
+    bundle["search/facets.json"] = facets(site, config)
+    return bundle
