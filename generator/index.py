@@ -36,6 +36,7 @@ def build_taxonomy(key: str, articles: tuple[Article, ...], infos: tuple[TermInf
     """Group articles by term; spellings with one slug are one term, named as most often written."""
     canonical = canonical_names(infos)
     descriptions = {slug_for_term(i.name): i.description for i in infos}
+    parents = {slug_for_term(i.name): i.parent for i in infos}
     members: dict[str, list[str]] = defaultdict(list)
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     per_article: list[list[str]] = []
@@ -58,6 +59,7 @@ def build_taxonomy(key: str, articles: tuple[Article, ...], infos: tuple[TermInf
             description=descriptions.get(slug, ""),
             articles=tuple(members[slug]),
             related=tuple(sorted(together[slug].items(), key=lambda kv: (-kv[1], kv[0]))[:RELATED_TERMS]),
+            parent=parents.get(slug, ""),
         )
         for slug in sorted(members)
     )

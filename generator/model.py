@@ -69,6 +69,7 @@ class Term:
     description: str
     articles: tuple[str, ...]
     related: tuple[tuple[str, int], ...]  # (term slug, shared article count), most shared first
+    parent: str = ""  # the parent's name (Alibaba for Alibaba Cloud), from the data file
 
 
 @dataclass(frozen=True, slots=True)

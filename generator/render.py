@@ -54,6 +54,10 @@ class Lookup:
                 groups.append((taxonomy, terms))
         return groups
 
+    def term(self, taxonomy_key: str, name: str) -> Term | None:
+        """The term a name stands for in one taxonomy, if any article carries it."""
+        return self.terms.get((taxonomy_key, slug_for_term(name)))
+
     def json_ld(self, article: Article, url: str) -> dict[str, Any]:
         """schema.org NewsArticle: the companies it is about as `about`, passing mentions as `mentions`."""
         organisations = lambda names: [{"@type": "Organization", "name": n} for n in names]  # noqa: E731
