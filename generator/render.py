@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import jinja2
+from markupsafe import Markup
 
 from . import urls
 from .charts import MONTH_NAMES, month_chart, monthly_counts
@@ -38,8 +39,10 @@ class Pagination:
 class Lookup:
     """Read-only indexes over a Site that templates use to follow slugs to objects."""
 
-    def __init__(self, site: Site, config: SiteConfig):
+    def __init__(self, site: Site, config: SiteConfig, env: jinja2.Environment | None = None):
         self.config = config
+        self.env = env
+        self._cards: dict[tuple[str, str], Markup] = {}
         self.articles = {a.slug: a for a in site.articles}
         self.terms = {(t.key, term.slug): term for t in site.taxonomies for term in t.terms}
         self.related = dict(site.related)
@@ -53,6 +56,15 @@ class Lookup:
             if terms:
                 groups.append((taxonomy, terms))
         return groups
+
+    def card(self, article: Article, heading: str = "h2") -> Markup:
+        """An article's card (templates/_card.html), rendered once and reused on every list."""
+        key = (article.slug, heading)
+        if key not in self._cards:
+            assert self.env is not None
+            html = self.env.get_template("_card.html").render(article=article, heading=heading, lookup=self)
+            self._cards[key] = Markup(html.strip())
+        return self._cards[key]
 
     def term(self, taxonomy_key: str, name: str) -> Term | None:
         """The term a name stands for in one taxonomy, if any article carries it."""
@@ -116,7 +128,7 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
 
 def render_site(site: Site, config: SiteConfig, env: jinja2.Environment) -> dict[str, bytes]:
     """Every HTML page of the site, keyed by output file path."""
-    look = Lookup(site, config)
+    look = Lookup(site, config, env)
     pages: dict[str, str] = {}
     try:
         for path, template, context in _pages(site, look):

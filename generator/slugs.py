@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from slugify import slugify
 
@@ -12,11 +13,13 @@ _VALID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _RESERVED = frozenset({"con", "prn", "aux", "nul", "com1", "com2", "com3", "lpt1", "lpt2", "lpt3", "page"})
 
 
+@lru_cache(maxsize=1 << 16)
 def slugify_title(title: str) -> str:
     """A headline → a readable slug of at most 80 characters, cut at a word."""
     return _safe(slugify(title, max_length=MAX_SLUG_LENGTH, word_boundary=True, save_order=True))
 
 
+@lru_cache(maxsize=1 << 16)
 def slug_for_term(name: str) -> str:
     """A term name → its slug: `Alibaba Group` → `alibaba-group`, `$2.75B` → `2-75b`."""
     return _safe(slugify(name, max_length=MAX_SLUG_LENGTH, word_boundary=True))

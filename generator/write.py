@@ -24,15 +24,21 @@ class WriteReport:
     removed: tuple[str, ...]
 
 
-def atomic_write(target: Path, data: bytes) -> None:
-    """Write beside the target, fsync, then rename over it: readers see old or new, never half."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+def atomic_write(target: Path, data: bytes, durable: bool = True) -> None:
+    """Write beside the target, then rename over it: readers see old or new, never half.
+
+    `durable` also fsyncs before the rename, so a power cut cannot leave an empty file: worth it for
+    content/ (the source of truth), not for output/, which a build can always make again.
+    """
+    if not target.parent.is_dir():
+        target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     except BaseException:
@@ -69,7 +75,7 @@ def write_output(output_dir: Path, files: dict[str, bytes]) -> WriteReport:
                 continue
         except OSError:
             pass
-        atomic_write(target, data)
+        atomic_write(target, data, durable=False)
         written.append(relative)
     removed = []
     for relative in sorted(_previous_files(output_dir) - set(files)):
@@ -81,7 +87,7 @@ def write_output(output_dir: Path, files: dict[str, bytes]) -> WriteReport:
     manifest = json.dumps({"files": sorted(files)}, indent=0, sort_keys=True).encode() + b"\n"
     manifest_file = output_dir / MANIFEST
     if not manifest_file.exists() or manifest_file.read_bytes() != manifest:
-        atomic_write(manifest_file, manifest)
+        atomic_write(manifest_file, manifest, durable=False)
     return WriteReport(tuple(written), unchanged, tuple(removed))
 
 
