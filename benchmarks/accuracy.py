@@ -20,7 +20,7 @@ sys.path.insert(0, str(REPO))
 
 from generator.config import load_config  # noqa: E402
 from generator.ingest.dump import parse_dump  # noqa: E402
-from generator.ingest.run import ingest_articles, load_taggers  # noqa: E402
+from generator.ingest.run import drafts_from_dump, ingest_articles, load_taggers  # noqa: E402
 
 
 def dumps() -> list[tuple[str, Path, Path]]:
@@ -53,7 +53,7 @@ def evaluate(name: str, text_path: Path, label_path: Path, config) -> dict[str, 
     for bounded in (False, True):
         newest = date.fromisoformat(str(labels[0]["date"])) if bounded else None
         oldest = date.fromisoformat(str(labels[-1]["date"])) if bounded else None
-        articles, _ = ingest_articles([dump], config, taggers, newest, oldest)
+        articles, _ = ingest_articles([drafts_from_dump(dump)], config, taggers, newest, oldest)
         errors = [abs((a.date - date.fromisoformat(str(by_title[a.title]["date"]))).days)
                   for a in articles if a.title in by_title]
         key = "bounded" if bounded else "unbounded"

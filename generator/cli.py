@@ -12,7 +12,7 @@ from typing import Callable, Sequence
 from . import __version__
 from .build import build
 from .content import load_articles
-from .ingest.run import ingest, load_taggers, read_dump
+from .ingest.run import ingest, load_taggers, read_source
 from .ingest.suggest import suggest_companies
 from .markup import plain_text
 from .config import SiteConfig, load_config, normalise_base_url
@@ -60,8 +60,8 @@ def _date_option(value: str) -> date:
 def cmd_ingest(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     config = _site_config(args)
-    report = ingest([Path(p) for p in args.sources], config, force=args.force, newest=args.newest,
-                    oldest=args.oldest, write=not args.dry_run)
+    report = ingest(args.sources, config, force=args.force, newest=args.newest, oldest=args.oldest,
+                    write=not args.dry_run)
     if args.explain:
         for evidence in report.evidence:
             print(f"{evidence.block.line:>6} {evidence.score:+.2f} {evidence.block.text[:90]}")
@@ -79,6 +79,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     print(f"Ingested {report.articles} articles into {config.content_dir} in {time.perf_counter() - started:.2f}s: "
           f"{len(store.added)} added, {len(store.refreshed)} refreshed, {len(store.unchanged)} unchanged, "
           f"{len(store.kept_edited) + len(store.kept_deleted)} kept as edited.")
+    for failure in report.failures:
+        print(failure, file=sys.stderr)
+    if report.failures:
+        print(f"digest: {len(report.failures)} source{'s' * (len(report.failures) != 1)} failed; "
+              f"the others were ingested.", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -88,8 +94,8 @@ def cmd_tags_suggest(args: argparse.Namespace) -> int:
     if gazetteer is None:
         raise SystemExit("digest: site.yaml has no `companies` taxonomy to suggest names for")
     if args.sources:
-        dumps = [read_dump(Path(p)) for p in args.sources]
-        articles = [(a.title.text, "\n".join(b.text for b in a.body)) for d in dumps for a in d.articles]
+        drafts = [d for source in args.sources for d in read_source(source, None)[1]]
+        articles = [(d.title, "\n".join(d.lines)) for d in drafts]
     else:
         root = config.config_path.parent
         articles = [(a.title, plain_text(a.body_html)) for a in load_articles(config, root)[0]]
@@ -120,7 +126,8 @@ def make_parser() -> argparse.ArgumentParser:
 
     ingest_parser = commands.add_parser("ingest", help="turn raw dumps into pages in content/")
     _add_site_options(ingest_parser)
-    ingest_parser.add_argument("sources", nargs="+", help="dump files (plain-text feed dumps)")
+    ingest_parser.add_argument("sources", nargs="+",
+                               help="plain-text dumps, RSS/Atom/JSON Feed files, or feed URLs (http/https)")
     ingest_parser.add_argument("--force", action="store_true", help="overwrite pages edited by hand")
     ingest_parser.add_argument("--newest", type=_date_option, help="date of the dump's newest article, if known")
     ingest_parser.add_argument("--oldest", type=_date_option, help="date of the dump's oldest article, if known")
@@ -134,7 +141,7 @@ def make_parser() -> argparse.ArgumentParser:
     suggest_parser = tags_commands.add_parser(
         "suggest", help="list companies the text names that data/companies.yaml lacks")
     _add_site_options(suggest_parser)
-    suggest_parser.add_argument("sources", nargs="*", help="dump files to read (default: the pages in content/)")
+    suggest_parser.add_argument("sources", nargs="*", help="dumps or feed files (default: the pages in content/)")
     suggest_parser.set_defaults(run=cmd_tags_suggest)
     return parser
 

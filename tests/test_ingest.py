@@ -219,7 +219,7 @@ def test_repeated_titles_get_distinct_stable_slugs(make_site, run_cli) -> None:
 @pytest.mark.parametrize("data,message", [
     (b"", "dump.txt:1: no articles found: a dump is a headline line followed by its paragraphs, article after "
           "article"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "dump.txt:1: this is a binary file, not a text dump"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "dump.txt:1: this is a binary file, not a text dump or a feed"),
     (b"tag\n\nA headline\n\nbody \xff text\n", "dump.txt:5: not UTF-8 (byte 0xff); re-save the file as UTF-8"),
 ])
 def test_bad_dumps_are_reported_and_nothing_is_written(data, message, make_site, run_cli) -> None:

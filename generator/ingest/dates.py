@@ -14,7 +14,7 @@ pace beyond the first and last; no date falls below a bound.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Sequence
 
@@ -225,11 +225,16 @@ def _estimate(found: list[DateClues], extra: list[tuple[Bound, ...]], newest: da
 
 
 def estimate_dates(articles: Sequence[Sequence[str]], newest: date | None = None,
-                   oldest: date | None = None) -> list[DateEstimate]:
-    """Each article's lines (dump order, newest first) → its date and the date's source."""
+                   oldest: date | None = None, known: Sequence[date | None] = ()) -> list[DateEstimate]:
+    """Each article's lines (source order, newest first) → its date and the date's source.
+
+    `known` dates (a feed's own) are kept as they are and anchor the others.
+    """
     found = [clues(lines) for lines in articles]
+    feed_dates = list(known) + [None] * (len(found) - len(known))
+    found = [replace(clue, exact=when) if when else clue for clue, when in zip(found, feed_dates)]
     first = _estimate(found, [()] * len(found), newest, oldest)
     resolved = [_resolve_year_less(clue.year_less, estimate) for clue, estimate in zip(found, first)]
     final = _estimate(found, resolved, newest, oldest)
-    return [DateEstimate(clue.exact, "text") if clue.exact else DateEstimate(d, "inferred")
-            for clue, d in zip(found, final)]
+    return [DateEstimate(when, "feed") if when else DateEstimate(clue.exact, "text") if clue.exact
+            else DateEstimate(d, "inferred") for clue, d, when in zip(found, final, feed_dates)]

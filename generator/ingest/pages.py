@@ -10,24 +10,40 @@ import yaml
 
 from ..markup import trim_to_sentence
 from ..slugs import slugify_title
-from .clean import CleanArticle, body_markdown
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """One article as a source gave it (a dump or a feed), before dating and tagging."""
+
+    title: str
+    body: str  # Markdown
+    lines: tuple[str, ...]  # the body as plain-text paragraphs, for dating and tagging
+    lead: str
+    source: str
+    position: int  # 1 = the source's first (newest) article
+    author: str = ""
+    author_role: str = ""
+    published: date | None = None  # the feed's own date, when it has one
+    source_url: str = ""
+    categories: tuple[str, ...] = ()
+    summary: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class IngestedArticle:
     """Everything ingest learned about one article, ready to be written as a page."""
 
-    title: str
+    draft: Draft
     slug: str
     date: date
     date_source: str
-    clean: CleanArticle
     terms: tuple[tuple[str, tuple[str, ...]], ...]  # taxonomy key → names, in site.yaml order
     mentions: tuple[str, ...]
-    source: str
-    source_position: int
-    source_url: str = ""
-    summary: str = ""
+
+    @property
+    def title(self) -> str:
+        return self.draft.title
 
 
 def unique_slugs(titles: Iterable[str]) -> tuple[list[str], list[str]]:
@@ -61,23 +77,25 @@ _Dumper.add_representer(list, _inline_list)
 
 def page_text(article: IngestedArticle) -> str:
     """The full page: front matter in a fixed field order, then the body."""
+    draft = article.draft
     fields: dict[str, object] = {
-        "title": article.title,
+        "title": draft.title,
         "slug": article.slug,
         "date": article.date,
         "date_source": article.date_source,
-        "summary": article.summary or trim_to_sentence(article.clean.lead),
+        "summary": draft.summary or trim_to_sentence(draft.lead),
     }
-    if article.clean.author:
-        fields["author"] = article.clean.author
-        fields["author_role"] = article.clean.author_role
+    if draft.author:
+        fields["author"] = draft.author
+    if draft.author_role:
+        fields["author_role"] = draft.author_role
     for key, names in article.terms:
         fields[key] = list(names)
     if article.mentions:
         fields["mentions"] = list(article.mentions)
-    if article.source_url:
-        fields["source_url"] = article.source_url
-    fields["source"] = article.source
-    fields["source_position"] = article.source_position
+    if draft.source_url:
+        fields["source_url"] = draft.source_url
+    fields["source"] = draft.source
+    fields["source_position"] = draft.position
     front = yaml.dump(fields, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100_000)
-    return f"---\n{front}---\n{body_markdown(article.clean)}"
+    return f"---\n{front}---\n{draft.body}"

@@ -94,6 +94,13 @@ def topic_scores(title: str, body: Sequence[str], matcher: TopicMatcher) -> Coun
     return scores
 
 
+def hint_scores(categories: Sequence[str], rules: Sequence[TopicRule]) -> Counter[str]:
+    """A feed's own categories, where they name a topic or one of its phrases, count as a strong vote."""
+    wanted = {c.casefold().strip() for c in categories}
+    return Counter({rule.name: MIN_SCORE for rule in rules
+                    if rule.name.casefold() in wanted or any(p in wanted for p, _ in rule.phrases)})
+
+
 def choose_topics(scores: Counter[str]) -> tuple[str, ...]:
     """The topics scoring MIN_SCORE or more (at most four), or the best one if it is near."""
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
