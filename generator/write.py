@@ -1,4 +1,4 @@
-"""{path: bytes} → files in output/: only changed files written, each atomically; stale ones pruned.
+"""{path: bytes} → files in output/: only changed files written, swapped in at once; stale ones pruned.
 
 The only stage that writes output/. Files the build never produced (a CNAME, say) are left alone:
 the manifest of what the last build wrote is what may be pruned.
@@ -6,8 +6,10 @@ the manifest of what the last build wrote is what may be pruned.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,34 +63,79 @@ def _inside(output_dir: Path, relative: str) -> Path:
     return target
 
 
+def _unchanged(target: Path, data: bytes) -> bool:
+    try:
+        return target.stat().st_size == len(data) and target.read_bytes() == data
+    except OSError:
+        return False
+
+
 def write_output(output_dir: Path, files: dict[str, bytes]) -> WriteReport:
-    """Make output_dir hold exactly `files` (plus whatever the build never made)."""
-    output_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    unchanged = 0
-    for relative in sorted(files):
-        target = _inside(output_dir, relative)
-        data = files[relative]
-        try:
-            if target.stat().st_size == len(data) and target.read_bytes() == data:
-                unchanged += 1
-                continue
-        except OSError:
-            pass
-        atomic_write(target, data, durable=False)
-        written.append(relative)
-    removed = []
-    for relative in sorted(_previous_files(output_dir) - set(files)):
-        target = _inside(output_dir, relative)
-        if target.is_file():
-            target.unlink()
-            removed.append(relative)
-            _remove_empty_parents(target.parent, output_dir)
+    """Make output_dir hold exactly `files` (plus whatever the build never made), all at once.
+
+    The new tree is prepared beside the old one — unchanged files hard-linked, changed ones written
+    fresh — and then swapped in with one atomic exchange, so a build killed at any moment leaves
+    output/ wholly old or wholly new. When nothing changed, nothing is touched.
+    """
+    recover(output_dir)
+    for relative in files:
+        _inside(output_dir, relative)
     manifest = json.dumps({"files": sorted(files)}, indent=0, sort_keys=True).encode() + b"\n"
-    manifest_file = output_dir / MANIFEST
-    if not manifest_file.exists() or manifest_file.read_bytes() != manifest:
-        atomic_write(manifest_file, manifest, durable=False)
-    return WriteReport(tuple(written), unchanged, tuple(removed))
+    changed = [r for r in sorted(files) if not _unchanged(output_dir / r, files[r])]
+    previous = _previous_files(output_dir)
+    removed = [r for r in sorted(previous - set(files)) if (output_dir / r).is_file()]
+    if not changed and not removed and _unchanged(output_dir / MANIFEST, manifest):
+        return WriteReport((), len(files), ())
+    staging = _sibling(output_dir, "staging")
+    if output_dir.is_dir():
+        shutil.copytree(output_dir, staging, copy_function=os.link, symlinks=True)
+    else:
+        staging.mkdir(parents=True)
+    for relative in changed:  # a fresh file (new inode), never a write through a shared link
+        atomic_write(staging / relative, files[relative], durable=False)
+    for relative in removed:
+        (staging / relative).unlink()
+        _remove_empty_parents((staging / relative).parent, staging)
+    atomic_write(staging / MANIFEST, manifest, durable=False)
+    _swap_in(staging, output_dir)
+    return WriteReport(tuple(changed), len(files) - len(changed), tuple(removed))
+
+
+def _sibling(output_dir: Path, role: str) -> Path:
+    return output_dir.with_name(f".{output_dir.name}.{role}")
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, bytes(a), at_fdcwd, bytes(b), rename_exchange) == 0
+
+
+def _swap_in(staging: Path, output_dir: Path) -> None:
+    if not output_dir.exists():
+        os.rename(staging, output_dir)
+    elif _exchange(staging, output_dir):
+        shutil.rmtree(staging)  # now the old tree
+    else:  # two renames; recover() puts the old tree back if we die between them
+        old = _sibling(output_dir, "old")
+        os.rename(output_dir, old)
+        os.rename(staging, output_dir)
+        shutil.rmtree(old)
+
+
+def recover(output_dir: Path) -> None:
+    """Tidy up after a build that was killed: drop a half-made tree, restore a swapped-out one."""
+    old = _sibling(output_dir, "old")
+    if old.exists() and not output_dir.exists():
+        os.rename(old, output_dir)
+    for leftover in (old, _sibling(output_dir, "staging")):
+        if leftover.exists():
+            shutil.rmtree(leftover)
 
 
 def _remove_empty_parents(folder: Path, stop: Path) -> None:

@@ -33,41 +33,60 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_manifest(content_dir: Path) -> dict[str, str]:
+def read_manifest(content_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """(pages: name → hash ingest wrote, pending: name → hash an interrupted ingest was about to write)."""
     try:
-        pages = json.loads((content_dir / MANIFEST).read_text(encoding="utf-8"))["pages"]
-        return {k: v for k, v in pages.items() if isinstance(k, str) and isinstance(v, str)}
+        data = json.loads((content_dir / MANIFEST).read_text(encoding="utf-8"))
+        return ({k: v for k, v in data.get("pages", {}).items() if isinstance(v, str)},
+                {k: v for k, v in data.get("pending", {}).items() if isinstance(v, str)})
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return {}
+        return {}, {}
+
+
+def _write_manifest(content_dir: Path, pages: dict[str, str], pending: dict[str, str]) -> None:
+    data: dict[str, dict[str, str]] = {"pages": dict(sorted(pages.items()))}
+    if pending:
+        data["pending"] = dict(sorted(pending.items()))
+    text = json.dumps(data, indent=1, sort_keys=True) + "\n"
+    target = content_dir / MANIFEST
+    if not target.exists() or target.read_text(encoding="utf-8") != text:
+        atomic_write(target, text.encode("utf-8"))
 
 
 def store_pages(content_dir: Path, pages: dict[str, str], force: bool = False) -> StoreReport:
-    """Write {file name: text} into content_dir under the hand-edit rules above."""
+    """Write {file name: text} into content_dir under the hand-edit rules above.
+
+    The hashes about to be written are recorded first as pending, so a run killed half-way leaves
+    pages that the next run still recognises as its own, not as hand edits.
+    """
     content_dir.mkdir(parents=True, exist_ok=True)
-    manifest = read_manifest(content_dir)
+    manifest, pending = read_manifest(content_dir)
     report = StoreReport()
+    to_write: dict[str, bytes] = {}
     for name in sorted(pages):
         data = pages[name].encode("utf-8")
         target = content_dir / name
-        written_hash = manifest.get(name)
+        ours = {manifest.get(name), pending.get(name)} - {None}
         if not target.exists():
-            if written_hash is not None and not force:
+            if ours and not force:
                 report.kept_deleted.append(name)
                 continue
-            atomic_write(target, data)
             report.added.append(name)
         else:
             current = target.read_bytes()
             if current == data:
                 report.unchanged.append(name)
-            elif written_hash != _digest(current) and not force:
+                manifest[name] = _digest(data)
+                continue
+            if _digest(current) not in ours and not force:
                 report.kept_edited.append(name)
                 continue
-            else:
-                atomic_write(target, data)
-                report.refreshed.append(name)
-        manifest[name] = _digest(data)
-    text = json.dumps({"pages": dict(sorted(manifest.items()))}, indent=1, sort_keys=True) + "\n"
-    if not (content_dir / MANIFEST).exists() or (content_dir / MANIFEST).read_text(encoding="utf-8") != text:
-        atomic_write(content_dir / MANIFEST, text.encode("utf-8"))
+            report.refreshed.append(name)
+        to_write[name] = data
+    if to_write:
+        _write_manifest(content_dir, manifest, {**pending, **{n: _digest(d) for n, d in to_write.items()}})
+        for name, data in to_write.items():
+            atomic_write(content_dir / name, data)
+            manifest[name] = _digest(data)
+    _write_manifest(content_dir, manifest, {})
     return report
