@@ -68,7 +68,8 @@ def store_pages(content_dir: Path, pages: dict[str, str], force: bool = False) -
         target = content_dir / name
         ours = {manifest.get(name), pending.get(name)} - {None}
         if not target.exists():
-            if ours and not force:
+            # Pending alone means a killed run never got to write it; only a recorded page was deleted.
+            if name in manifest and not force:
                 report.kept_deleted.append(name)
                 continue
             report.added.append(name)
