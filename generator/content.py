@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .config import RESERVED_FIELDS, SiteConfig
-from .markup import first_paragraph_text, plain_text, render_markdown, trim_to_sentence
+from .markup import MAX_NESTING, first_paragraph_text, plain_text, render_markdown, too_deep, trim_to_sentence
 from .model import DATE_SOURCES, Article, InputError, Problem
-from .slugs import slug_for_term, valid_slug, slugify_title
+from .slugs import RESERVED_SLUGS, slug_for_term, slugify_title, valid_slug
 from .yamlsource import YamlMapping, parse_mapping
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -69,10 +69,23 @@ def parse_date(value: Any) -> datetime:
     return result.astimezone(timezone.utc)
 
 
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _text(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise ValueError("must be text")
-    return " ".join(str(value).split())
+    text = str(value)
+    control = _CONTROL_RE.search(text)
+    if control:
+        raise ValueError(f"contains a control character (U+{ord(control.group()):04X}); remove it")
+    return " ".join(text.split())
+
+
+def _integer(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("must be a whole number")
+    return value
 
 
 def _names(value: Any) -> tuple[str, ...]:
@@ -99,6 +112,8 @@ def _date_source(value: Any) -> str:
 
 
 def _slug(value: Any) -> str:
+    if isinstance(value, str) and value in RESERVED_SLUGS:
+        raise ValueError(f"`{value}` is a reserved name (a folder the site or Windows needs); choose another")
     if not isinstance(value, str) or not valid_slug(value):
         raise ValueError("must be lower-case letters, digits and single hyphens, e.g. alibaba-fined")
     return value
@@ -120,7 +135,7 @@ def _boolean(value: Any) -> bool:
 # field → parser, Pelican-style: one table says what each front-matter field means.
 _FIELD_PARSERS: dict[str, Callable[[Any], Any]] = {
     "title": _text, "slug": _slug, "date": parse_date, "date_source": _date_source, "summary": _text,
-    "author": _text, "author_role": _text, "source": _text, "source_position": int, "source_url": _url,
+    "author": _text, "author_role": _text, "source": _text, "source_position": _integer, "source_url": _url,
     "mentions": _names, "draft": _boolean, "updated": parse_date,
 }
 assert set(_FIELD_PARSERS) == RESERVED_FIELDS
@@ -161,6 +176,11 @@ def parse_page(text: str, path: str, config: SiteConfig) -> tuple[Article | None
     problems = [*yaml_problems, *problems]
     if any(not p.warning for p in problems) or values.get("draft"):
         return None, tuple(problems)
+    deep = too_deep(source.body)
+    if deep:
+        problems.append(Problem(path, source.body_line + deep - 1, f"nested more than {MAX_NESTING} lists or quotes "
+                                                                    f"deep; flatten it"))
+        return None, tuple(problems)
     body_html = render_markdown(source.body, config.allow_raw_html)
     summary = values.get("summary") or trim_to_sentence(first_paragraph_text(body_html))
     article = Article(
@@ -184,19 +204,25 @@ def parse_page(text: str, path: str, config: SiteConfig) -> tuple[Article | None
     return article, tuple(problems)
 
 
-def content_files(content_dir: Path) -> list[Path]:
-    """Every page below content_dir, sorted, never following a link out of it."""
+def content_files(content_dir: Path) -> tuple[list[Path], list[Path]]:
+    """(every page below content_dir, sorted; links that lead out of content/, which are skipped)."""
     root = content_dir.resolve()
-    return sorted(p for p in content_dir.rglob("*.md")
-                  if p.is_file() and not any(part.startswith(".") for part in p.relative_to(content_dir).parts)
-                  and p.resolve().is_relative_to(root))
+    pages, outside = [], []
+    for path in sorted(content_dir.rglob("*.md")):
+        if any(part.startswith(".") for part in path.relative_to(content_dir).parts) or not path.is_file():
+            continue
+        (pages if path.resolve().is_relative_to(root) else outside).append(path)
+    return pages, outside
 
 
 def load_articles(config: SiteConfig, display_root: Path) -> tuple[tuple[Article, ...], tuple[Problem, ...]]:
     """Read and validate every page; raises InputError with all errors, returns warnings."""
     articles: list[Article] = []
     problems: list[Problem] = []
-    for file in content_files(config.content_dir):
+    pages, outside = content_files(config.content_dir)
+    problems += [Problem(_display_path(link, display_root), 1, "skipped: a link to a file outside content/",
+                         warning=True) for link in outside]
+    for file in pages:
         path = _display_path(file, display_root)
         data = file.read_bytes()
         if len(data) > MAX_FILE_BYTES:

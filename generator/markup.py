@@ -37,6 +37,24 @@ def _converter(allow_raw_html: bool) -> markdown.Markdown:
     return md
 
 
+MAX_NESTING = 50
+_QUOTES_RE = re.compile(r"^[ \t]*((?:>[ \t]?)+)")
+
+
+def too_deep(text: str) -> int:
+    """The first line (1-based) nested deeper than MAX_NESTING lists or quotes, or 0.
+
+    Python-Markdown recurses once per level: a thousand levels take half a minute and then overflow
+    the stack, so such text is refused before it is rendered.
+    """
+    for number, line in enumerate(text.split("\n"), start=1):
+        indent = len(line) - len(line.lstrip(" \t")) + 3 * line[: len(line) - len(line.lstrip(" \t"))].count("\t")
+        quotes = _QUOTES_RE.match(line)
+        if indent // 4 > MAX_NESTING or (quotes and quotes.group(1).count(">") > MAX_NESTING):
+            return number
+    return 0
+
+
 def render_markdown(text: str, allow_raw_html: bool = False) -> str:
     """Markdown → HTML with no script, handler or unsafe URL, whatever the text held."""
     md = _converter(allow_raw_html)

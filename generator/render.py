@@ -135,6 +135,9 @@ def render_site(site: Site, config: SiteConfig, env: jinja2.Environment) -> dict
             pages[urls.file_for(path)] = env.get_template(template).render(
                 page_path=path, lookup=look, **context)
         pages["404.html"] = env.get_template("404.html").render(page_path="404.html", lookup=look)
+    except jinja2.TemplateNotFound as err:
+        raise InputError((Problem(str(config.templates_dir), 1, f"template `{err.name}` not found; copy it from the "
+                                                               f"default theme or fix `templates_dir`"),)) from None
     except jinja2.TemplateSyntaxError as err:
         raise InputError((Problem(_template_name(err.filename, config), err.lineno or 1, err.message or ""),)) \
             from None

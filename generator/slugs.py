@@ -9,8 +9,9 @@ from slugify import slugify
 
 MAX_SLUG_LENGTH = 80
 _VALID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-# Windows device names make a folder that cannot be checked out there.
-_RESERVED = frozenset({"con", "prn", "aux", "nul", "com1", "com2", "com3", "lpt1", "lpt2", "lpt3", "page"})
+# Windows device names make a folder that cannot be checked out there; `page` holds a list's pages.
+RESERVED_SLUGS = frozenset({"con", "prn", "aux", "nul", "com1", "com2", "com3", "lpt1", "lpt2", "lpt3", "page"})
+_RESERVED = RESERVED_SLUGS
 
 
 @lru_cache(maxsize=1 << 16)

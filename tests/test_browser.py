@@ -181,3 +181,26 @@ def test_nu_html_checker_finds_no_errors(tmp_path: Path) -> None:
                              "--format", "json", str(config.output_dir)], capture_output=True, text=True)
     messages = json.loads(result.stderr or '{"messages": []}')["messages"]
     assert [(m.get("url", "").split("/site/")[-1], m.get("lastLine"), m["message"]) for m in messages] == []
+
+
+def test_hostile_content_runs_no_script_in_the_browser(browser, tmp_path: Path) -> None:
+    """Script, handlers and javascript: links from content: loaded, clicked, and no dialog ever opens."""
+    from test_bad_input import HOSTILE
+
+    site = tmp_path / "hostile"
+    (site / "content").mkdir(parents=True)
+    (site / "content" / "h.md").write_text(HOSTILE, encoding="utf-8")
+    for raw_html in ("false", "true"):
+        (site / "site.yaml").write_text(f"title: T\nbase_url: http://127.0.0.1/repo/\ntemplates_dir: {REPO / 'templates'}\n"
+                                        f"allow_raw_html: {raw_html}\n")
+        config = load_config(site / "site.yaml")
+        build(config)
+        with serve_under_prefix(config.output_dir, f"repo") as root:
+            for path in ("", "articles/script-alert-title-script-hostile/", "topics/", "companies/", "search/?q=hostile"):
+                watched = Watched(browser)
+                watched.open(root + path)
+                for link in watched.page.locator("main a").all()[:20]:
+                    link.evaluate("a => a.dispatchEvent(new MouseEvent('mouseover', {bubbles: true}))")
+                watched.page.wait_for_timeout(200)
+                assert not [p for p in watched.problems if p.startswith("dialog")], (raw_html, path, watched.problems)
+                watched.page.close()

@@ -69,7 +69,7 @@ class Gazetteer:
 
 
 # "YC-backed X", "raises $5M from X", "led by X": X is a backer, not what the headline is about.
-_BACKER_RE = re.compile(rf"\S+-(?:backed|owned|funded)\b|\b(?:from|led by|backed by) (?:{_NAME})(?: (?:{_NAME}))*")
+_BACKER_RE = re.compile(rf"(?<![\w.&-])[\w.&]{{1,40}}-(?:backed|owned|funded)\b|\b(?:from|led by|backed by) (?:{_NAME})(?: (?:{_NAME}))*")
 
 
 def headline_subjects(title: str) -> str:
