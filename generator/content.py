@@ -224,11 +224,12 @@ def load_articles(config: SiteConfig, display_root: Path) -> tuple[tuple[Article
                          warning=True) for link in outside]
     for file in pages:
         path = _display_path(file, display_root)
-        data = file.read_bytes()
-        if len(data) > MAX_FILE_BYTES:
-            problems.append(Problem(path, 1, f"{len(data):,} bytes is over the {MAX_FILE_BYTES:,}-byte limit "
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES:  # checked before reading, so a huge file costs no memory
+            problems.append(Problem(path, 1, f"{size:,} bytes is over the {MAX_FILE_BYTES:,}-byte limit "
                                              f"for one page; split it"))
             continue
+        data = file.read_bytes()
         try:
             article, found = parse_page(decode(data, path), path, config)
         except InputError as err:

@@ -144,10 +144,11 @@ def read_source(source: str, fetcher: FeedFetcher | None) -> tuple[str, list[Dra
     path = Path(source)
     if not path.is_file():
         raise InputError((Problem(source, 1, "no such file; give the path of a dump or a feed, or a feed URL"),))
-    data = path.read_bytes()
-    if len(data) > MAX_DUMP_BYTES:
-        raise InputError((Problem(source, 1, f"{len(data):,} bytes is over the {MAX_DUMP_BYTES:,}-byte limit for "
+    size = path.stat().st_size
+    if size > MAX_DUMP_BYTES:
+        raise InputError((Problem(source, 1, f"{size:,} bytes is over the {MAX_DUMP_BYTES:,}-byte limit for "
                                              f"one source; split it into smaller files"),))
+    data = path.read_bytes()
     return (source, *_parse(data, source))
 
 
