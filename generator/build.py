@@ -14,7 +14,8 @@ from .outputs.assets import read_static
 from .outputs.feeds import render_feeds
 from .outputs.search import search_files
 from .outputs.sitemap import render_extras, render_sitemap
-from .render import make_environment, render_site
+from .render import make_environment, render_redirects, render_site
+from .terms import load_redirects
 from .termdata import load_term_data
 from .write import WriteReport, write_output
 
@@ -49,6 +50,7 @@ def render_all(config: SiteConfig, strict: bool = False) -> tuple[Site, dict[str
     site = build_site(articles, config, term_data)
     files = render_site(site, config, make_environment(config))
     files["sitemap.xml"] = render_sitemap(list(files), site, config)
+    files.update(render_redirects(load_redirects(config.data_dir), files, make_environment(config)))
     files.update(search_files(files, site, config))
     files.update(render_feeds(site, config))
     files.update(render_extras(config))

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import argparse
 import sys
+import json
 import time
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Callable, Sequence
 
 from . import __version__
+import yaml
+
 from .build import build
+from .check import check
+from .slugs import slugify_title
+from .write import atomic_write
 from .content import load_articles
 from .ingest.run import ingest, load_taggers, read_source
 from .ingest.suggest import suggest_companies
 from .markup import plain_text
+from .terms import rename_term, term_counts
 from .config import SiteConfig, load_config, normalise_base_url
 from .model import InputError
 
@@ -107,6 +114,65 @@ def cmd_tags_suggest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tags_list(args: argparse.Namespace) -> int:
+    config = _site_config(args)
+    counts = term_counts(config, args.taxonomy)
+    for name, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].casefold())):
+        print(f"{name}\t{count}")
+    print(f"{len(counts)} {args.taxonomy}", file=sys.stderr)
+    return 0
+
+
+def cmd_tags_rename(args: argparse.Namespace) -> int:
+    config = _site_config(args)
+    report = rename_term(config, args.taxonomy, args.old, args.new)
+    for path in report.changed:
+        print(f"updated {path}")
+    if report.redirect:
+        print(f"redirect {report.redirect[0]} → {report.redirect[1]} (in {config.data_dir / 'redirects.yaml'})")
+    verb = "Merged" if args.command_name == "merge" else "Renamed"
+    print(f"{verb} `{args.old}` → `{args.new}` in {len(report.changed)} pages; run `digest build`.")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    config = _site_config(args)
+    problems = check(config)
+    errors = [p for p in problems if not p.warning]
+    if args.format == "json":
+        print(json.dumps([{"path": p.path, "line": p.line, "message": p.message,
+                           "severity": "warning" if p.warning else "error"} for p in problems], indent=1))
+    else:
+        for problem in problems:
+            print(problem)
+        print(f"{len(errors)} errors, {len(problems) - len(errors)} warnings.", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    config = _site_config(args)
+    slug = slugify_title(args.title)
+    if not slug:
+        raise SystemExit("digest: the title has no letters or digits to make a slug from")
+    target = config.content_dir / f"{slug}.md"
+    if target.exists():
+        raise SystemExit(f"digest: {target} already exists; choose another title or edit that page")
+    when = args.date or datetime.now().date()  # a new page is dated today: it is being written now
+    fields = {"title": args.title, "slug": slug, "date": when, "date_source": "manual", "summary": ""}
+    fields.update({t.key: [] for t in config.taxonomies})
+    front = yaml.safe_dump(fields, sort_keys=False, allow_unicode=True, default_flow_style=None, width=10_000)
+    atomic_write(target, f"---\n{front}---\nWrite the article here.\n".encode("utf-8"))
+    print(target)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import serve  # watchfiles is only needed here
+
+    serve(_site_config(args), args.port, args.host)
+    return 0
+
+
 def _add_site_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", default="site.yaml", help="site settings file (default: site.yaml)")
     parser.add_argument("--content", help="folder of Markdown pages (default: content_dir in site.yaml)")
@@ -136,6 +202,24 @@ def make_parser() -> argparse.ArgumentParser:
                                help="print every candidate headline with the cues for and against it")
     ingest_parser.set_defaults(run=cmd_ingest)
 
+    serve_parser = commands.add_parser("serve", help="build, serve under the site's path, rebuild and reload on edits")
+    _add_site_options(serve_parser)
+    serve_parser.add_argument("--output", help="folder to build into (default: output_dir)")
+    serve_parser.add_argument("--port", type=int, default=8000)
+    serve_parser.add_argument("--host", default="127.0.0.1")
+    serve_parser.set_defaults(run=cmd_serve)
+
+    check_parser = commands.add_parser("check", help="validate everything without writing; list what to fix")
+    _add_site_options(check_parser)
+    check_parser.add_argument("--format", choices=("text", "json"), default="text")
+    check_parser.set_defaults(run=cmd_check)
+
+    new_parser = commands.add_parser("new", help="start a new page in content/")
+    _add_site_options(new_parser)
+    new_parser.add_argument("title")
+    new_parser.add_argument("--date", type=_date_option, help="publication date (default: today)")
+    new_parser.set_defaults(run=cmd_new)
+
     tags_parser = commands.add_parser("tags", help="work with taxonomy terms")
     tags_commands = tags_parser.add_subparsers(dest="tags_command", required=True)
     suggest_parser = tags_commands.add_parser(
@@ -143,6 +227,18 @@ def make_parser() -> argparse.ArgumentParser:
     _add_site_options(suggest_parser)
     suggest_parser.add_argument("sources", nargs="*", help="dumps or feed files (default: the pages in content/)")
     suggest_parser.set_defaults(run=cmd_tags_suggest)
+    list_parser = tags_commands.add_parser("list", help="every term of a taxonomy with its page count")
+    _add_site_options(list_parser)
+    list_parser.add_argument("--taxonomy", default="companies", help="topics, companies, … (default: companies)")
+    list_parser.set_defaults(run=cmd_tags_list)
+    for name, help_text in (("rename", "rename a term in every page, keeping a redirect from its old URL"),
+                            ("merge", "merge term A into term B in every page, keeping a redirect")):
+        rename_parser = tags_commands.add_parser(name, help=help_text)
+        _add_site_options(rename_parser)
+        rename_parser.add_argument("old", help="the term as it is now (any spelling with its slug)")
+        rename_parser.add_argument("new", help="the term it becomes")
+        rename_parser.add_argument("--taxonomy", default="companies", help="topics, companies, … (default: companies)")
+        rename_parser.set_defaults(run=cmd_tags_rename, command_name=name)
     return parser
 
 

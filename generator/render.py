@@ -146,6 +146,17 @@ def render_site(site: Site, config: SiteConfig, env: jinja2.Environment) -> dict
     return {path: text.encode("utf-8") for path, text in pages.items()}
 
 
+def render_redirects(redirects: dict[str, str], files: dict[str, bytes],
+                     env: jinja2.Environment) -> dict[str, bytes]:
+    """A small page at each old path that sends readers on, unless a real page lives there now."""
+    pages = {}
+    for old, new in sorted(redirects.items()):
+        target = urls.file_for(old)
+        if target not in files and urls.file_for(new) in files:
+            pages[target] = env.get_template("redirect.html").render(page_path=old, target=new).encode("utf-8")
+    return pages
+
+
 def _template_name(filename: str | None, config: SiteConfig) -> str:
     if not filename:
         return str(config.templates_dir)
