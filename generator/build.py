@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cache import ContentCache, load_cache, save_cache
 from .config import SiteConfig
 from .content import load_articles
 from .index import build_site
@@ -40,11 +42,12 @@ class BuildResult:
         return dict(sorted(counts.items()))
 
 
-def render_all(config: SiteConfig, strict: bool = False) -> tuple[Site, dict[str, bytes], tuple[Problem, ...]]:
+def render_all(config: SiteConfig, strict: bool = False,
+               cache: ContentCache | None = None) -> tuple[Site, dict[str, bytes], tuple[Problem, ...]]:
     """content/, data/ and templates/ → every output file in memory; raises InputError."""
     root = config.config_path.parent
     term_data = {t.key: load_term_data(config.data_dir, t.key, root) for t in config.taxonomies}
-    articles, warnings = load_articles(config, root)
+    articles, warnings = load_articles(config, root, cache)
     if strict and warnings:
         raise InputError(tuple(Problem(p.path, p.line, p.message) for p in warnings))
     site = build_site(articles, config, term_data)
@@ -58,8 +61,13 @@ def render_all(config: SiteConfig, strict: bool = False) -> tuple[Site, dict[str
     return site, files, warnings
 
 
-def build(config: SiteConfig, strict: bool = False, write: bool = True) -> BuildResult:
+def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cache: bool = True) -> BuildResult:
     """Render everything, then write it; a problem anywhere leaves output/ as it was."""
-    site, files, warnings = render_all(config, strict)
+    cache = load_cache(config) if use_cache else None
+    if cache is not None and cache.notice:
+        print(f"notice: {cache.notice}", file=sys.stderr)
+    site, files, warnings = render_all(config, strict, cache)
     report = write_output(config.output_dir, files) if write else None
+    if cache is not None and write:
+        save_cache(config, cache)
     return BuildResult(site, files, report, warnings)

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any, Callable
 
+from .cache import ContentCache
 from .config import RESERVED_FIELDS, SiteConfig
 from .markup import MAX_NESTING, first_paragraph_text, plain_text, render_markdown, too_deep, trim_to_sentence
 from .model import DATE_SOURCES, Article, InputError, Problem
@@ -215,8 +216,13 @@ def content_files(content_dir: Path) -> tuple[list[Path], list[Path]]:
     return pages, outside
 
 
-def load_articles(config: SiteConfig, display_root: Path) -> tuple[tuple[Article, ...], tuple[Problem, ...]]:
-    """Read and validate every page; raises InputError with all errors, returns warnings."""
+def load_articles(config: SiteConfig, display_root: Path,
+                  cache: ContentCache | None = None) -> tuple[tuple[Article, ...], tuple[Problem, ...]]:
+    """Read and validate every page; raises InputError with all errors, returns warnings.
+
+    With a cache, a page whose bytes are unchanged is not parsed again; only pages without errors
+    are kept in it.
+    """
     articles: list[Article] = []
     problems: list[Problem] = []
     pages, outside = content_files(config.content_dir)
@@ -229,7 +235,14 @@ def load_articles(config: SiteConfig, display_root: Path) -> tuple[tuple[Article
             problems.append(Problem(path, 1, f"{size:,} bytes is over the {MAX_FILE_BYTES:,}-byte limit "
                                              f"for one page; split it"))
             continue
-        data = file.read_bytes()
+        data = None
+        if cache is not None:
+            hit, article, found, data = cache.lookup(path, file)
+            if hit:
+                problems.extend(found)
+                articles.extend([article] if article else [])
+                continue
+        data = data if data is not None else file.read_bytes()
         try:
             article, found = parse_page(decode(data, path), path, config)
         except InputError as err:
@@ -238,6 +251,8 @@ def load_articles(config: SiteConfig, display_root: Path) -> tuple[tuple[Article
         problems.extend(found)
         if article is not None:
             articles.append(article)
+        if cache is not None and not any(not p.warning for p in found):
+            cache.store(path, file, data, article, found)
     problems.extend(_slug_collisions(articles))
     if any(not p.warning for p in problems):
         raise InputError(tuple(problems))

@@ -8,6 +8,7 @@ search page filters with it. Everything here is deterministic.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import tempfile
@@ -70,8 +71,41 @@ def facets(site: Site, config: SiteConfig) -> bytes:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8") + b"\n"
 
 
+def _bundle_key(files: dict[str, bytes], site: Site, config: SiteConfig) -> str:
+    digest = hashlib.sha256(f"{get_executable().stat().st_size}|{config.language}".encode())
+    for article in site.articles:
+        path = urls.file_for(urls.article_path(article.slug))
+        digest.update(path.encode() + b"\0" + files[path])
+    return digest.hexdigest()
+
+
+def _reusable_bundle(key: str, state_file: Path, output_dir: Path) -> dict[str, bytes] | None:
+    """Last build's Pagefind files, read back from output/, if they were made from the same pages."""
+    try:
+        state = json.loads(state_file.read_text(encoding="utf-8"))
+        if state["key"] != key:
+            return None
+        bundle = {name: (output_dir / name).read_bytes() for name in state["files"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    # The files must be the very ones Pagefind made, not an older build's under the same name.
+    if any(hashlib.sha256(data).hexdigest() != state["files"][name] for name, data in bundle.items()):
+        return None
+    return bundle
+
+
 def search_files(files: dict[str, bytes], site: Site, config: SiteConfig) -> dict[str, bytes]:
-    """The whole search bundle for a built site."""
-    bundle = pagefind_bundle(files, site, config) if site.articles else {}
+    """The whole search bundle for a built site; Pagefind runs only when an article page changed."""
+    bundle: dict[str, bytes] = {}
+    if site.articles:
+        key = _bundle_key(files, site, config)
+        where = hashlib.sha256(str(config.output_dir).encode()).hexdigest()[:12]
+        state_file = config.config_path.parent / ".digest-cache" / f"search-{where}.json"
+        reused = _reusable_bundle(key, state_file, config.output_dir)
+        bundle = reused if reused is not None else pagefind_bundle(files, site, config)
+        if reused is None:
+            state_file.parent.mkdir(parents=True, exist_ok=True)
+            hashes = {name: hashlib.sha256(data).hexdigest() for name, data in sorted(bundle.items())}
+            state_file.write_text(json.dumps({"key": key, "files": hashes}), encoding="utf-8")
     bundle["search/facets.json"] = facets(site, config)
     return bundle

@@ -1,0 +1,105 @@
+"""The build cache: parsed pages kept by their content hash, so an unchanged page is not parsed again.
+
+Plain JSON in `.digest-cache/content.json` beside site.yaml — never pickle. It is keyed by the package
+version and the settings that change parsing; a cache that is corrupt, foreign or from another version
+is ignored with a notice and rebuilt, never trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .config import SiteConfig
+from .model import Article, Problem
+from .write import atomic_write
+
+FORMAT = 1
+
+
+def cache_file(config: SiteConfig) -> Path:
+    return config.config_path.parent / ".digest-cache" / "content.json"
+
+
+def cache_key(config: SiteConfig) -> str:
+    """What parsing depends on besides the page itself."""
+    parts = [__version__, str(config.allow_raw_html), ",".join(t.key for t in config.taxonomies)]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+@dataclass
+class ContentCache:
+    """Parsed pages by path, each with the stat and hash of the bytes it came from."""
+
+    key: str
+    entries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    notice: str = ""
+    used: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def lookup(self, path: str, file: Path) -> tuple[bool, Article | None, tuple[Problem, ...], bytes | None]:
+        """(hit, article or None for a draft, its warnings, the bytes if they had to be read)."""
+        entry = self.entries.get(path)
+        stat = file.stat()
+        if entry and entry["size"] == stat.st_size and entry["mtime_ns"] == stat.st_mtime_ns:
+            return True, *self._reuse(path, entry), None
+        data = file.read_bytes()
+        if entry and entry["sha"] == hashlib.sha256(data).hexdigest():
+            return True, *self._reuse(path, {**entry, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}), data
+        return False, None, (), data
+
+    def _reuse(self, path: str, entry: dict[str, Any]) -> tuple[Article | None, tuple[Problem, ...]]:
+        self.used[path] = entry
+        article = _article(entry["article"]) if entry["article"] else None
+        return article, tuple(Problem(path, line, message, warning) for line, message, warning in entry["problems"])
+
+    def store(self, path: str, file: Path, data: bytes, article: Article | None,
+              problems: tuple[Problem, ...]) -> None:
+        stat = file.stat()
+        self.used[path] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+                           "sha": hashlib.sha256(data).hexdigest(),
+                           "article": _plain(article) if article else None,
+                           "problems": [[p.line, p.message, p.warning] for p in problems]}
+
+
+def _plain(article: Article) -> dict[str, Any]:
+    data = asdict(article)
+    data["date"] = article.date.isoformat()
+    return data
+
+
+def _article(data: dict[str, Any]) -> Article:
+    values = dict(data)
+    values["date"] = datetime.fromisoformat(values["date"])
+    values["terms"] = tuple((key, tuple(names)) for key, names in values["terms"])
+    values["mentions"] = tuple(values["mentions"])
+    return Article(**values)
+
+
+def load_cache(config: SiteConfig) -> ContentCache:
+    """The cache for this site, or an empty one (with a notice saying why) if it cannot be trusted."""
+    key = cache_key(config)
+    file = cache_file(config)
+    if not file.exists():
+        return ContentCache(key)
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT or data.get("key") != key:
+            return ContentCache(key, notice=f"{file}: made by another version or settings; rebuilt it")
+        entries = data["entries"]
+        if not isinstance(entries, dict):
+            raise ValueError("entries is not a mapping")
+        return ContentCache(key, entries)
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        return ContentCache(key, notice=f"{file}: unreadable ({err}); ignored it and rebuilt it")
+
+
+def save_cache(config: SiteConfig, cache: ContentCache) -> None:
+    """Keep what this build used: pages since deleted drop out."""
+    text = json.dumps({"format": FORMAT, "key": cache.key, "entries": dict(sorted(cache.used.items()))},
+                      ensure_ascii=False, separators=(",", ":"))
+    atomic_write(cache_file(config), text.encode("utf-8"), durable=False)

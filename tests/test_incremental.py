@@ -1,0 +1,109 @@
+"""Cached, incremental builds equal clean builds after any sequence of edits; a bad cache is not trusted."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import TEMPLATES, snapshot
+from generator.build import build
+from generator.cache import cache_file
+from generator.config import load_config
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _page(i: int, title: str, day: int, topics: list[str], companies: list[str], body: str) -> str:
+    return (f"---\ntitle: {title}\ndate: 2021-03-{day:02d}\ntopics: [{', '.join(topics)}]\n"
+            f"companies: [{', '.join(companies)}]\n---\n{body}\n")
+
+
+EDITS = st.sampled_from(["add", "delete", "retitle", "redate", "retopic", "recompany", "body", "template", "site",
+                         "data"])
+
+
+def _apply(edit: str, n: int, root: Path) -> None:
+    content = root / "content"
+    pages = sorted(content.glob("*.md"))
+    page = pages[n % len(pages)] if pages else None
+    if edit == "add" or page is None:
+        (content / f"new-{n}.md").write_text(_page(n, f"New story {n}", 1 + n % 28, ["AI"], ["Acme"], "New."))
+    elif edit == "delete" and len(pages) > 1:
+        page.unlink()
+    elif edit == "retitle":
+        page.write_text(page.read_text().replace("title: ", f"title: Renamed {n} ", 1))
+    elif edit == "redate":
+        text = page.read_text()
+        page.write_text(text.replace(text.split("date: ")[1][:10], f"2020-0{1 + n % 9}-1{n % 10}"))
+    elif edit == "retopic":
+        page.write_text(page.read_text().replace("topics: [", f"topics: [Topic {n % 3}, ", 1))
+    elif edit == "recompany":
+        page.write_text(page.read_text().replace("companies: [", "companies: [Globex, ", 1))
+    elif edit == "body":
+        page.write_text(page.read_text() + f"\nMore words {n}.\n")
+    elif edit == "template":
+        card = root / "theme" / "_card.html"
+        card.write_text(card.read_text() + f"<!-- {n} -->\n")
+    elif edit == "site":
+        site = root / "site.yaml"
+        site.write_text(site.read_text().replace("title: Digest", f"title: Digest {n}", 1))
+    elif edit == "data":
+        (root / "data").mkdir(exist_ok=True)
+        (root / "data" / "companies.yaml").write_text(f"Acme:\n  aliases: [Globex]\n  description: Edit {n}.\n")
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(st.tuples(EDITS, st.integers(0, 50)), min_size=1, max_size=4))
+def test_incremental_build_equals_clean_build(edits, tmp_path_factory) -> None:
+    root = tmp_path_factory.mktemp("inc")
+    shutil.copytree(TEMPLATES, root / "theme")
+    (root / "site.yaml").write_text(f"title: Digest\nbase_url: https://e.github.io/r/\npage_size: 2\n"
+                                    f"templates_dir: {root / 'theme'}\n")
+    (root / "content").mkdir()
+    for i in range(5):
+        (root / "content" / f"p{i}.md").write_text(
+            _page(i, f"Story {i}", 1 + i, ["AI", f"T{i % 2}"], ["Acme"] if i % 2 else ["Initech"], f"Body {i}."))
+    build(load_config(root / "site.yaml"))
+    for edit, n in edits:
+        _apply(edit, n, root)
+        incremental = load_config(root / "site.yaml")
+        build(incremental)
+        clean = incremental.with_overrides(output_dir=root / f"clean-{n}-{edit}")
+        build(clean, use_cache=False)
+        assert _tree(incremental.output_dir) == _tree(clean.output_dir), (edit, n)
+
+
+def test_unchanged_pages_come_from_the_cache(make_site, monkeypatch) -> None:
+    config = load_config(make_site({"content/a.md": "---\ntitle: A\ndate: 2021-01-01\n---\nA.\n"}))
+    build(config)
+    assert cache_file(config).exists()
+    import generator.content as content
+
+    def fail(*args, **kwargs):
+        raise AssertionError("an unchanged page was parsed again")
+
+    monkeypatch.setattr(content, "parse_page", fail)
+    before = snapshot(config.output_dir)
+    assert build(config).report.written == ()
+    assert snapshot(config.output_dir) == before
+
+
+def test_a_corrupt_or_foreign_cache_is_ignored_with_a_notice(make_site, run_cli) -> None:
+    config = make_site({"content/a.md": "---\ntitle: A\ndate: 2021-01-01\n---\nA.\n"})
+    assert run_cli("build", "--config", config).code == 0
+    cache = config.parent / ".digest-cache" / "content.json"
+    cache.write_text("{not json")
+    result = run_cli("build", "--config", config)
+    assert result.code == 0 and "notice:" in result.err and "ignored it and rebuilt it" in result.err
+    cache.write_text('{"format": 1, "key": "someone else", "entries": {}}')
+    result = run_cli("build", "--config", config)
+    assert "made by another version or settings" in result.err
+    # A forged entry for a changed file is not believed: the hash no longer matches.
+    (config.parent / "content/a.md").write_text("---\ntitle: Changed\ndate: 2021-01-01\n---\nA.\n")
+    assert run_cli("build", "--config", config).code == 0
+    assert (config.parent / "output/articles/changed/index.html").exists()
