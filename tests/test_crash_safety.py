@@ -98,3 +98,21 @@ def test_killed_ingest_leaves_whole_pages_it_still_owns(tmp_path: Path) -> None:
         assert rerun.returncode == 0
         assert not [line for line in rerun.stdout.splitlines() if line.startswith(("kept ", "not re-added "))]
         assert {p.name: p.read_bytes() for p in content.glob("*.md")} == finished
+
+
+def test_killed_tags_rename_leaves_whole_files_and_finishes_on_rerun(tmp_path: Path) -> None:
+    config = write_site(400, tmp_path / "site")
+    content = tmp_path / "site" / "content"
+    before = {p.name: p.read_bytes() for p in content.glob("*.md")}
+    expected = {name: data.replace(b"Topic 1,", b"Topic One,").replace(b"Topic 1]", b"Topic One]")
+                for name, data in before.items()}
+    rng = random.Random(5)
+    for _ in range(4):
+        process = digest_cli("tags", "rename", "--config", config, "--taxonomy", "topics", "Topic 1", "Topic One")
+        time.sleep(rng.uniform(0.4, 1.0))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        for page in content.glob("*.md"):
+            assert page.read_bytes() in (before[page.name], expected[page.name]), f"partial page {page.name}"
+    assert digest_cli("tags", "rename", "--config", config, "--taxonomy", "topics", "Topic 1", "Topic One").wait() == 0
+    assert {p.name: p.read_bytes() for p in content.glob("*.md")} == expected
