@@ -6,8 +6,10 @@ import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
-from .cache import ContentCache, load_cache, save_cache
+from . import __version__
+from .cache import ContentCache, PageMemo, load_cache, load_memo, save_cache, save_memo, templates_digest
 from .config import SiteConfig
 from .content import load_articles
 from .index import build_site
@@ -27,7 +29,7 @@ class BuildResult:
     """What a build made and wrote, and the warnings it found."""
 
     site: Site
-    files: dict[str, bytes]
+    files: dict[str, bytes | None]
     report: WriteReport | None
     warnings: tuple[Problem, ...]
 
@@ -42,32 +44,48 @@ class BuildResult:
         return dict(sorted(counts.items()))
 
 
-def render_all(config: SiteConfig, strict: bool = False,
-               cache: ContentCache | None = None) -> tuple[Site, dict[str, bytes], tuple[Problem, ...]]:
-    """content/, data/ and templates/ → every output file in memory; raises InputError."""
+def _salt(config: SiteConfig, site: Site) -> str:
+    """What every page depends on besides its own context: code, settings, theme, term names."""
+    names = [(t.key, term.slug, term.name) for t in site.taxonomies for term in t.terms]
+    return f"{__version__}|{config!r}|{templates_digest(config.templates_dir)}|{names!r}|{site.build_time}"
+
+
+def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | None = None,
+               memo_for: Callable[[str], PageMemo] | None = None,
+               ) -> tuple[Site, dict[str, bytes | None], tuple[Problem, ...], PageMemo | None]:
+    """content/, data/ and templates/ → every output file in memory (None: unchanged on disk)."""
     root = config.config_path.parent
     term_data = {t.key: load_term_data(config.data_dir, t.key, root) for t in config.taxonomies}
     articles, warnings = load_articles(config, root, cache)
     if strict and warnings:
         raise InputError(tuple(Problem(p.path, p.line, p.message) for p in warnings))
     site = build_site(articles, config, term_data)
-    files = render_site(site, config, make_environment(config))
+    memo = memo_for(_salt(config, site)) if memo_for else None
+    env = make_environment(config)
+    files = render_site(site, config, env, memo)
     files["sitemap.xml"] = render_sitemap(list(files), site, config)
-    files.update(render_redirects(load_redirects(config.data_dir), files, make_environment(config)))
-    files.update(search_files(files, site, config))
-    files.update(render_feeds(site, config))
+    files.update(render_redirects(load_redirects(config.data_dir), files, env))
+    files.update(search_files(files, site, config, memo))
+    files.update(render_feeds(site, config, memo))
     files.update(render_extras(config))
     files.update(read_static(config.templates_dir))
-    return site, files, warnings
+    return site, files, warnings, memo
 
 
 def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cache: bool = True) -> BuildResult:
-    """Render everything, then write it; a problem anywhere leaves output/ as it was."""
+    """Render everything, then write it; a problem anywhere leaves output/ as it was.
+
+    With the cache (the default), unchanged pages are neither parsed nor rendered again; the result is
+    byte-for-byte what a clean build writes.
+    """
     cache = load_cache(config) if use_cache else None
     if cache is not None and cache.notice:
         print(f"notice: {cache.notice}", file=sys.stderr)
-    site, files, warnings = render_all(config, strict, cache)
+    memo_for = (lambda salt: load_memo(config, salt)) if use_cache and write else None
+    site, files, warnings, memo = render_all(config, strict, cache, memo_for)
     report = write_output(config.output_dir, files) if write else None
     if cache is not None and write:
         save_cache(config, cache)
+    if memo is not None:
+        save_memo(config, memo)
     return BuildResult(site, files, report, warnings)

@@ -103,3 +103,66 @@ def save_cache(config: SiteConfig, cache: ContentCache) -> None:
     text = json.dumps({"format": FORMAT, "key": cache.key, "entries": dict(sorted(cache.used.items()))},
                       ensure_ascii=False, separators=(",", ":"))
     atomic_write(cache_file(config), text.encode("utf-8"), durable=False)
+
+
+@dataclass
+class PageMemo:
+    """Skips rendering a page whose inputs are unchanged and whose file is still as the last build left it.
+
+    A page's fingerprint hashes what its template receives (the context, with each article by the hash
+    of all its fields) plus `salt` (package version, settings, templates, term names). Rendering is
+    deterministic, so the same fingerprint means the same bytes: the data decides, nothing is declared.
+    """
+
+    output_dir: Path
+    salt: str
+    previous: dict[str, list[Any]] = field(default_factory=dict)  # path → [fingerprint, size, mtime_ns]
+    fingerprints: dict[str, str] = field(default_factory=dict)
+
+    def produce(self, path: str, parts: Any, render: Any) -> bytes | None:
+        """The page's bytes, or None when the file in output/ is already exactly them."""
+        fingerprint = hashlib.sha256((self.salt + repr(parts)).encode("utf-8")).hexdigest()
+        self.fingerprints[path] = fingerprint
+        old = self.previous.get(path)
+        if old and old[0] == fingerprint:
+            try:
+                stat = (self.output_dir / path).stat()
+                if [stat.st_size, stat.st_mtime_ns] == old[1:]:
+                    return None
+            except OSError:
+                pass
+        return render()
+
+
+def memo_file(config: SiteConfig) -> Path:
+    where = hashlib.sha256(str(config.output_dir).encode()).hexdigest()[:12]
+    return config.config_path.parent / ".digest-cache" / f"pages-{where}.json"
+
+
+def templates_digest(templates_dir: Path) -> str:
+    digest = hashlib.sha256()
+    for file in sorted(p for p in templates_dir.rglob("*") if p.is_file()):
+        digest.update(file.relative_to(templates_dir).as_posix().encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()
+
+
+def load_memo(config: SiteConfig, salt: str) -> PageMemo:
+    try:
+        data = json.loads(memo_file(config).read_text(encoding="utf-8"))
+        previous = data["pages"] if data.get("format") == FORMAT and isinstance(data.get("pages"), dict) else {}
+    except (OSError, ValueError, KeyError, TypeError):
+        previous = {}
+    return PageMemo(config.output_dir, salt, previous)
+
+
+def save_memo(config: SiteConfig, memo: PageMemo) -> None:
+    """Record each page's fingerprint with the size and mtime its file has now, after the write."""
+    pages = {}
+    for path, fingerprint in sorted(memo.fingerprints.items()):
+        try:
+            stat = (config.output_dir / path).stat()
+        except OSError:
+            continue
+        pages[path] = [fingerprint, stat.st_size, stat.st_mtime_ns]
+    text = json.dumps({"format": FORMAT, "pages": pages}, separators=(",", ":"))
+    atomic_write(memo_file(config), text.encode("utf-8"), durable=False)

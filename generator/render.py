@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -10,6 +11,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import urls
+from .cache import PageMemo
 from .charts import MONTH_NAMES, month_chart, monthly_counts
 from .config import SiteConfig, TaxonomyConfig
 from .model import Article, InputError, Month, Problem, Site, Term
@@ -43,6 +45,7 @@ class Lookup:
         self.config = config
         self.env = env
         self._cards: dict[tuple[str, str], Markup] = {}
+        self._keys: dict[str, str] = {}
         self.articles = {a.slug: a for a in site.articles}
         self.terms = {(t.key, term.slug): term for t in site.taxonomies for term in t.terms}
         self.related = dict(site.related)
@@ -56,6 +59,12 @@ class Lookup:
             if terms:
                 groups.append((taxonomy, terms))
         return groups
+
+    def article_key(self, article: Article) -> str:
+        """The hash of every field of an article: what any page showing it depends on."""
+        if article.slug not in self._keys:
+            self._keys[article.slug] = hashlib.sha256(repr(article).encode("utf-8")).hexdigest()
+        return self._keys[article.slug]
 
     def card(self, article: Article, heading: str = "h2") -> Markup:
         """An article's card (templates/_card.html), rendered once and reused on every list."""
@@ -126,15 +135,34 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
     return env
 
 
-def render_site(site: Site, config: SiteConfig, env: jinja2.Environment) -> dict[str, bytes]:
-    """Every HTML page of the site, keyed by output file path."""
+def _key(value: Any, look: "Lookup") -> Any:
+    """A template context as plain, hashable data; each article stands for the hash of all its fields."""
+    if isinstance(value, Article):
+        return look.article_key(value)
+    if isinstance(value, (list, tuple)):
+        return tuple(_key(v, look) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _key(v, look)) for k, v in value.items()))
+    return value if isinstance(value, (str, int, float, type(None))) else repr(value)
+
+
+def render_site(site: Site, config: SiteConfig, env: jinja2.Environment,
+                memo: PageMemo | None = None) -> dict[str, bytes | None]:
+    """Every HTML page of the site, keyed by output file path; None for pages the memo says are unchanged."""
     look = Lookup(site, config, env)
-    pages: dict[str, str] = {}
+    pages: dict[str, bytes | None] = {}
+
+    def render(template: str, path: str, context: dict[str, Any]) -> bytes:
+        return env.get_template(template).render(page_path=path, lookup=look, **context).encode("utf-8")
+
     try:
-        for path, template, context in _pages(site, look):
-            pages[urls.file_for(path)] = env.get_template(template).render(
-                page_path=path, lookup=look, **context)
-        pages["404.html"] = env.get_template("404.html").render(page_path="404.html", lookup=look)
+        for path, template, context in [*_pages(site, look), ("404.html", "404.html", {})]:
+            file = urls.file_for(path)
+            if memo is None:
+                pages[file] = render(template, path, context)
+            else:
+                pages[file] = memo.produce(file, (template, path, _key(context, look)),
+                                           lambda: render(template, path, context))
     except jinja2.TemplateNotFound as err:
         raise InputError((Problem(str(config.templates_dir), 1, f"template `{err.name}` not found; copy it from the "
                                                                f"default theme or fix `templates_dir`"),)) from None
@@ -143,7 +171,7 @@ def render_site(site: Site, config: SiteConfig, env: jinja2.Environment) -> dict
             from None
     except jinja2.UndefinedError as err:
         raise InputError((Problem(str(config.templates_dir), 1, f"template error: {err.message}"),)) from None
-    return {path: text.encode("utf-8") for path, text in pages.items()}
+    return pages
 
 
 def render_redirects(redirects: dict[str, str], files: dict[str, bytes],

@@ -70,7 +70,7 @@ def _unchanged(target: Path, data: bytes) -> bool:
         return False
 
 
-def write_output(output_dir: Path, files: dict[str, bytes]) -> WriteReport:
+def write_output(output_dir: Path, files: dict[str, bytes | None]) -> WriteReport:
     """Make output_dir hold exactly `files` (plus whatever the build never made), all at once.
 
     The new tree is prepared beside the old one — unchanged files hard-linked, changed ones written
@@ -81,7 +81,8 @@ def write_output(output_dir: Path, files: dict[str, bytes]) -> WriteReport:
     for relative in files:
         _inside(output_dir, relative)
     manifest = json.dumps({"files": sorted(files)}, indent=0, sort_keys=True).encode() + b"\n"
-    changed = [r for r in sorted(files) if not _unchanged(output_dir / r, files[r])]
+    # None: the build knows this file is already exactly right (see cache.PageMemo).
+    changed = [r for r in sorted(files) if files[r] is not None and not _unchanged(output_dir / r, files[r])]
     previous = _previous_files(output_dir)
     removed = [r for r in sorted(previous - set(files)) if (output_dir / r).is_file()]
     if not changed and not removed and _unchanged(output_dir / MANIFEST, manifest):
@@ -92,7 +93,9 @@ def write_output(output_dir: Path, files: dict[str, bytes]) -> WriteReport:
     else:
         staging.mkdir(parents=True)
     for relative in changed:  # a fresh file (new inode), never a write through a shared link
-        atomic_write(staging / relative, files[relative], durable=False)
+        data = files[relative]
+        assert data is not None
+        atomic_write(staging / relative, data, durable=False)
     for relative in removed:
         (staging / relative).unlink()
         _remove_empty_parents((staging / relative).parent, staging)

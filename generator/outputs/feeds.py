@@ -8,6 +8,7 @@ from typing import Iterable
 
 from .. import urls
 from ..config import SiteConfig
+from ..cache import PageMemo
 from ..model import Article, Site
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -55,15 +56,23 @@ def _entry(article: Article, config: SiteConfig) -> ET.Element:
     return entry
 
 
-def render_feeds(site: Site, config: SiteConfig) -> dict[str, bytes]:
-    """The site feed and one per term of every taxonomy that has feeds on."""
+def render_feeds(site: Site, config: SiteConfig, memo: PageMemo | None = None) -> dict[str, bytes | None]:
+    """The site feed and one per term of every taxonomy that has feeds on (None: unchanged on disk)."""
     by_slug = {a.slug: a for a in site.articles}
-    files = {"feed.xml": atom_feed(config.title, "", "feed.xml", site.articles, config, site.build_time)}
+    wanted = [("feed.xml", config.title, "", tuple(a.slug for a in site.articles))]
     for taxonomy, tax_config in zip(site.taxonomies, config.taxonomies):
-        if not tax_config.feeds:
-            continue
-        for term in taxonomy.terms:
-            page = urls.term_path(term.taxonomy, term.slug)
-            files[page + "feed.xml"] = atom_feed(f"{term.name} — {config.title}", page, page + "feed.xml",
-                                                 (by_slug[s] for s in term.articles), config, site.build_time)
+        if tax_config.feeds:
+            wanted += [(urls.term_path(t.taxonomy, t.slug) + "feed.xml", f"{t.name} — {config.title}",
+                        urls.term_path(t.taxonomy, t.slug), t.articles) for t in taxonomy.terms]
+    files: dict[str, bytes | None] = {}
+    for path, title, page, slugs in wanted:
+        entries = [by_slug[s] for s in slugs[: config.feed_size]]
+
+        def render() -> bytes:
+            return atom_feed(title, page, path, entries, config, site.build_time)
+
+        if memo is None:
+            files[path] = render()
+        else:
+            files[path] = memo.produce(path, (title, page, tuple(repr(a) for a in entries)), render)
     return files

@@ -17,6 +17,7 @@ from pathlib import Path
 from pagefind_bin import get_executable
 
 from .. import urls
+from ..cache import PageMemo
 from ..config import SiteConfig
 from ..model import Site
 from ..slugs import slug_for_term
@@ -28,7 +29,7 @@ BUNDLE = "pagefind"
 _UNUSED = ("pagefind-ui.", "pagefind-component-ui.", "pagefind-modular-ui.", "pagefind-highlight.")
 
 
-def pagefind_bundle(files: dict[str, bytes], site: Site, config: SiteConfig) -> dict[str, bytes]:
+def pagefind_bundle(files: dict[str, bytes | None], site: Site, config: SiteConfig) -> dict[str, bytes]:
     """Index the rendered article pages with the Pagefind binary; return its files keyed `pagefind/...`.
 
     Result URLs are site-relative; pagefind.js prefixes them with the folder it is served from
@@ -40,7 +41,8 @@ def pagefind_bundle(files: dict[str, bytes], site: Site, config: SiteConfig) -> 
             path = urls.file_for(urls.article_path(article.slug))
             target = root / path
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(files[path])
+            data = files[path]
+            target.write_bytes(data if data is not None else (config.output_dir / path).read_bytes())
         out = Path(tmp) / BUNDLE
         command = [str(get_executable()), "--site", str(root), "--output-path", str(out),
                    "--force-language", config.language.split("-")[0], "--quiet"]
@@ -71,11 +73,14 @@ def facets(site: Site, config: SiteConfig) -> bytes:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8") + b"\n"
 
 
-def _bundle_key(files: dict[str, bytes], site: Site, config: SiteConfig) -> str:
+def _bundle_key(files: dict[str, bytes | None], site: Site, config: SiteConfig, memo: PageMemo | None) -> str:
+    """What the index depends on: each article page (by its fingerprint when the memo has one)."""
     digest = hashlib.sha256(f"{get_executable().stat().st_size}|{config.language}".encode())
     for article in site.articles:
         path = urls.file_for(urls.article_path(article.slug))
-        digest.update(path.encode() + b"\0" + files[path])
+        data = files[path]
+        part = hashlib.sha256(data).hexdigest() if data is not None or memo is None else memo.fingerprints[path]
+        digest.update(f"{path}\0{part}\0".encode())
     return digest.hexdigest()
 
 
@@ -94,11 +99,12 @@ def _reusable_bundle(key: str, state_file: Path, output_dir: Path) -> dict[str, 
     return bundle
 
 
-def search_files(files: dict[str, bytes], site: Site, config: SiteConfig) -> dict[str, bytes]:
+def search_files(files: dict[str, bytes | None], site: Site, config: SiteConfig,
+                 memo: PageMemo | None = None) -> dict[str, bytes]:
     """The whole search bundle for a built site; Pagefind runs only when an article page changed."""
     bundle: dict[str, bytes] = {}
     if site.articles:
-        key = _bundle_key(files, site, config)
+        key = _bundle_key(files, site, config, memo)
         where = hashlib.sha256(str(config.output_dir).encode()).hexdigest()[:12]
         state_file = config.config_path.parent / ".digest-cache" / f"search-{where}.json"
         reused = _reusable_bundle(key, state_file, config.output_dir)
