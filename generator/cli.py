@@ -18,8 +18,6 @@ from .check import check
 from .slugs import slugify_title
 from .write import atomic_write
 from .content import load_articles
-from .ingest.run import ingest, load_taggers, read_source
-from .ingest.suggest import suggest_companies
 from .markup import plain_text
 from .terms import rename_term, term_counts
 from .config import SiteConfig, load_config, normalise_base_url
@@ -65,6 +63,8 @@ def _date_option(value: str) -> date:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from .ingest.run import ingest  # feed and HTML libraries load only when ingesting
+
     started = time.perf_counter()
     config = _site_config(args)
     report = ingest(args.sources, config, force=args.force, newest=args.newest, oldest=args.oldest,
@@ -96,6 +96,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_tags_suggest(args: argparse.Namespace) -> int:
+    from .ingest.run import load_taggers, read_source
+    from .ingest.suggest import suggest_companies
+
     config = _site_config(args)
     gazetteer = load_taggers(config).gazetteers.get("companies")
     if gazetteer is None:

@@ -79,7 +79,8 @@ def _bundle_key(files: dict[str, bytes | None], site: Site, config: SiteConfig, 
     for article in site.articles:
         path = urls.file_for(urls.article_path(article.slug))
         data = files[path]
-        part = hashlib.sha256(data).hexdigest() if data is not None or memo is None else memo.fingerprints[path]
+        # Fingerprints name the bytes they render to, rendered this time or not; without a memo, hash the bytes.
+        part = memo.fingerprints[path] if memo is not None else hashlib.sha256(data or b"").hexdigest()
         digest.update(f"{path}\0{part}\0".encode())
     return digest.hexdigest()
 
