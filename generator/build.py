@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Callable
 
 from . import __version__
-from .cache import ContentCache, PageMemo, load_cache, load_memo, save_cache, save_memo, templates_digest
+from .cache import (ContentCache, PageMemo, load_cache, load_memo, remembered_related, save_cache, save_memo,
+                    templates_digest)
 from .config import SiteConfig
 from .content import load_articles
 from .index import build_site
@@ -59,7 +60,7 @@ def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | N
     articles, warnings = load_articles(config, root, cache)
     if strict and warnings:
         raise InputError(tuple(Problem(p.path, p.line, p.message) for p in warnings))
-    site = build_site(articles, config, term_data)
+    site = build_site(articles, config, term_data, remembered_related(config) if cache is not None else None)
     memo = memo_for(_salt(config, site)) if memo_for else None
     env = make_environment(config)
     files = render_site(site, config, env, memo)

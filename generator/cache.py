@@ -166,3 +166,23 @@ def save_memo(config: SiteConfig, memo: PageMemo) -> None:
         pages[path] = [fingerprint, stat.st_size, stat.st_mtime_ns]
     text = json.dumps({"format": FORMAT, "pages": pages}, separators=(",", ":"))
     atomic_write(memo_file(config), text.encode("utf-8"), durable=False)
+
+
+def remembered_related(config: SiteConfig):
+    """A `related` hook for build_site: reuse the last related-articles map when its inputs match."""
+    file = config.config_path.parent / ".digest-cache" / "related.json"
+
+    def related(inputs: str, compute):
+        key = hashlib.sha256(inputs.encode("utf-8")).hexdigest()
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+            if data.get("format") == FORMAT and data.get("key") == key:
+                return tuple((slug, tuple(others)) for slug, others in data["related"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        result = compute()
+        text = json.dumps({"format": FORMAT, "key": key, "related": result}, separators=(",", ":"))
+        atomic_write(file, text.encode("utf-8"), durable=False)
+        return result
+
+    return related

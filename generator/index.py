@@ -6,12 +6,13 @@ import os
 from collections import Counter, defaultdict
 from dataclasses import replace
 from datetime import datetime, timezone
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from .config import SiteConfig
 from .model import Article, Month, Site, Taxonomy, Term, TermInfo
 from .slugs import slug_for_term
 
+RelatedMap = tuple[tuple[str, tuple[str, ...]], ...]
 RELATED_TERMS = 8
 MIN_RELATED = 3
 
@@ -134,16 +135,32 @@ def build_time(articles: tuple[Article, ...]) -> datetime:
     return datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-def build_site(articles: Iterable[Article], config: SiteConfig,
-               term_data: Mapping[str, tuple[TermInfo, ...]]) -> Site:
-    """The whole index step: Articles → Site."""
+def related_inputs(articles: tuple[Article, ...], taxonomies: tuple[Taxonomy, ...], config: SiteConfig) -> str:
+    """Everything related articles depend on, as text: slugs, dates, term memberships, weights, count."""
+    parts = [f"{a.slug}|{a.date.isoformat()}" for a in articles]
+    parts += [f"{t.key}/{term.slug}:{','.join(term.articles)}" for t in taxonomies for term in t.terms]
+    parts += [f"{t.key}={t.related_weight}" for t in config.taxonomies] + [str(config.related_count)]
+    return "\n".join(parts)
+
+
+def build_site(articles: Iterable[Article], config: SiteConfig, term_data: Mapping[str, tuple[TermInfo, ...]],
+               related: Callable[[str, Callable[[], RelatedMap]], RelatedMap] | None = None) -> Site:
+    """The whole index step: Articles → Site.
+
+    `related`, when given, may return related articles remembered for the same inputs instead of
+    computing them again (the costliest part of indexing; a body edit does not change them).
+    """
     ordered = newest_first(canonicalise_terms(articles, config, term_data))
     taxonomies = tuple(build_taxonomy(t.key, ordered, term_data.get(t.key, ())) for t in config.taxonomies)
     weights = {t.key: t.related_weight for t in config.taxonomies}
+
+    def compute() -> RelatedMap:
+        return related_articles(ordered, taxonomies, weights, config.related_count)
+
     return Site(
         articles=ordered,
         taxonomies=taxonomies,
         months=build_months(ordered),
-        related=related_articles(ordered, taxonomies, weights, config.related_count),
+        related=related(related_inputs(ordered, taxonomies, config), compute) if related else compute(),
         build_time=build_time(ordered),
     )

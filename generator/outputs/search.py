@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -35,14 +37,22 @@ def pagefind_bundle(files: dict[str, bytes | None], site: Site, config: SiteConf
     Result URLs are site-relative; pagefind.js prefixes them with the folder it is served from
     (`/REPO/`), so the bundle works under any sub-path.
     """
-    with tempfile.TemporaryDirectory(prefix="digest-pagefind-") as tmp:
+    # Beside output/, so pages unchanged since the last build are hard links, not copies.
+    config.output_dir.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".digest-pagefind-", dir=config.output_dir.parent) as tmp:
         root = Path(tmp) / "site"
         for article in site.articles:
             path = urls.file_for(urls.article_path(article.slug))
             target = root / path
             target.parent.mkdir(parents=True, exist_ok=True)
             data = files[path]
-            target.write_bytes(data if data is not None else (config.output_dir / path).read_bytes())
+            if data is not None:
+                target.write_bytes(data)
+            else:
+                try:
+                    os.link(config.output_dir / path, target)
+                except OSError:
+                    shutil.copyfile(config.output_dir / path, target)
         out = Path(tmp) / BUNDLE
         command = [str(get_executable()), "--site", str(root), "--output-path", str(out),
                    "--force-language", config.language.split("-")[0], "--quiet"]
