@@ -13,7 +13,7 @@ from itertools import combinations
 
 from .build import render_all
 from .config import SiteConfig
-from .model import InputError, Problem, Site
+from .model import InputError, Problem
 from .termdata import load_term_data
 from .terms import term_counts
 

@@ -3,7 +3,6 @@ previous output/ intact, nothing written outside it, and time and memory bounded
 
 from __future__ import annotations
 
-import re
 import time
 from html.parser import HTMLParser
 from pathlib import Path

@@ -195,7 +195,7 @@ def test_hostile_content_runs_no_script_in_the_browser(browser, tmp_path: Path) 
                                         f"allow_raw_html: {raw_html}\n")
         config = load_config(site / "site.yaml")
         build(config)
-        with serve_under_prefix(config.output_dir, f"repo") as root:
+        with serve_under_prefix(config.output_dir, "repo") as root:
             for path in ("", "articles/script-alert-title-script-hostile/", "topics/", "companies/", "search/?q=hostile"):
                 watched = Watched(browser)
                 watched.open(root + path)

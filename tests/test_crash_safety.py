@@ -47,7 +47,7 @@ def edit(content: Path) -> None:
 
 def test_killed_builds_leave_output_wholly_old_or_wholly_new(tmp_path: Path) -> None:
     old_site, new_site = tmp_path / "old", tmp_path / "new"
-    config = write_site(60, old_site)
+    write_site(60, old_site)
     shutil.copytree(old_site, new_site)
     edit(new_site / "content")
     for site in (old_site, new_site):
