@@ -12,6 +12,7 @@ from .cache import ContentCache
 from .config import RESERVED_FIELDS, SiteConfig
 from .markup import MAX_NESTING, first_paragraph_text, plain_text, render_markdown, too_deep, trim_to_sentence
 from .model import DATE_SOURCES, Article, InputError, Problem
+from .progress import progress
 from .slugs import RESERVED_SLUGS, slug_for_term, slugify_title, valid_slug
 from .yamlsource import YamlMapping, parse_mapping
 
@@ -228,7 +229,7 @@ def load_articles(config: SiteConfig, display_root: Path,
     pages, outside = content_files(config.content_dir)
     problems += [Problem(_display_path(link, display_root), 1, "skipped: a link to a file outside content/",
                          warning=True) for link in outside]
-    for file in pages:
+    for file in progress(pages, len(pages), "reading content"):
         path = _display_path(file, display_root)
         size = file.stat().st_size
         if size > MAX_FILE_BYTES:  # checked before reading, so a huge file costs no memory

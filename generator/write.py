@@ -15,6 +15,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .progress import progress
+
 MANIFEST = ".digest-manifest.json"
 
 
@@ -94,7 +96,7 @@ def write_output(output_dir: Path, files: dict[str, bytes | None]) -> WriteRepor
         _link_tree(output_dir, staging)
     else:
         staging.mkdir(parents=True)
-    for relative in changed:  # a fresh file (new inode), never a write through a shared link
+    for relative in progress(changed, len(changed), "writing output"):  # fresh files, never through a link
         data = files[relative]
         assert data is not None
         atomic_write(staging / relative, data, durable=False)

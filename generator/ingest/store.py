@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..progress import progress
 from ..write import atomic_write
 
 MANIFEST = ".ingest.json"
@@ -86,7 +87,7 @@ def store_pages(content_dir: Path, pages: dict[str, str], force: bool = False) -
         to_write[name] = data
     if to_write:
         _write_manifest(content_dir, manifest, {**pending, **{n: _digest(d) for n, d in to_write.items()}})
-        for name, data in to_write.items():
+        for name, data in progress(to_write.items(), len(to_write), "writing content"):
             atomic_write(content_dir / name, data)
             manifest[name] = _digest(data)
     _write_manifest(content_dir, manifest, {})
