@@ -49,9 +49,8 @@ def check(config: SiteConfig, today: date | None = None) -> list[Problem]:
     problems = list(warnings)
     site_file = str(config.config_path)
     problems += [Problem(site_file, 1, message, warning=True) for message in near_duplicates(config)]
-    known = {info.name for info in load_term_data(config.data_dir, "companies", config.config_path.parent)}
-    for info in load_term_data(config.data_dir, "companies", config.config_path.parent):
-        known.update(info.aliases)
+    known = {form for info in load_term_data(config.data_dir, "companies", config.config_path.parent)
+             for form in (info.name, *info.aliases)}
     by_slug = {a.slug: a for a in site.articles}
     if known:
         for taxonomy in site.taxonomies:

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from .dump import Block, is_byline_at
-from .text import capitalised_start, ends_sentence, near_duplicate
+from .text import EMBED_RE, capitalised_start, ends_sentence, near_duplicate
 
 _CREDIT_RE = re.compile(r"^(image|photo|photograph|picture|video|graphic)( credits?)?\s*:", re.I)
 _INLINE_CREDIT_RE = re.compile(r"\s/\s(image|photo)( credits?)?\s*:", re.I)
@@ -18,7 +18,6 @@ _CAPTION_START_RE = re.compile(r"^(screenshot|photo|image|picture|illustration|g
                                r"pictured)\b", re.I)
 _ATTRIBUTION_RE = re.compile(r"^[—–-]\s*.+\(@\w+\)\s*\w+\.? \d{1,2}, \d{4}$")
 _TWEETISH_RE = re.compile(r"pic\.twitter\.com|https?://|(^|\s)[@#]\w")
-_EMBED_RE = re.compile(r"\bon (Scribd|SlideShare|Issuu|DocumentCloud|YouTube|Vimeo)$")
 _NOTE_RE = re.compile(r"^(this is (a |an )?(breaking|developing|updating)|(this|the) (article|story|post) "
                       r"(is|was|has been) updated|updated?\s*[:(]|editor['’]s note|correction\s*:|"
                       r"disclosure\s*:)", re.I)
@@ -116,7 +115,7 @@ def _kind(blocks: list[Block], index: int) -> str:
         return "bullet"
     if _CREDIT_RE.match(text):
         return "credit"
-    if _EMBED_RE.search(text):
+    if EMBED_RE.search(text):
         return "embed"
     if _NOTE_RE.match(text):
         return "note"

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from .text import (WordStats, capitalised_start, content_words, ends_sentence, inner_sentences,
+from .text import (EMBED_RE, WordStats, capitalised_start, content_words, ends_sentence, inner_sentences,
                    near_duplicate)
 
 
@@ -81,7 +81,6 @@ THRESHOLD = 2.0
 
 _HEADER_RE = re.compile(r"^auto added by\b", re.I)
 _CREDIT_RE = re.compile(r"\b(image|photo|photograph|picture|video)( credits?)?\s*:", re.I)
-_EMBED_RE = re.compile(r"\bon (Scribd|SlideShare|Issuu|DocumentCloud|YouTube|Vimeo)$")
 _URL_RE = re.compile(r"https?://|www\.|pic\.twitter\.com|\.com/", re.I)
 _HANDLE_RE = re.compile(r"(^|\s)[@#]\w")
 _NUMBERED_RE = re.compile(r"^\d{1,2}[.)]\s")
@@ -135,7 +134,7 @@ def can_be_headline(text: str) -> bool:
     return (20 <= len(text) <= 160 and capitalised_start(text)
             and (not ends_sentence(text) or text.rstrip("\"”’')").endswith(("?", "!")))
             and not text.endswith((":", ";", ",", "…", "...")) and len(text.split()) >= 3
-            and not _CREDIT_RE.search(text) and not _EMBED_RE.search(text) and not _URL_RE.search(text)
+            and not _CREDIT_RE.search(text) and not EMBED_RE.search(text) and not _URL_RE.search(text)
             and not _NUMBERED_RE.match(text) and not text.startswith(("—", "–", "-", "•"))
             and inner_sentences(text) <= 1)
 

@@ -19,6 +19,8 @@ when where which while who whom why will with would you your yours new says said
 """.split())
 
 _WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9&.\-]*")
+# "Title by User on Scribd": the text line a document or video embed leaves in a dump.
+EMBED_RE = re.compile(r"\bon (Scribd|SlideShare|Issuu|DocumentCloud|YouTube|Vimeo)$")
 SENTENCE_END_RE = re.compile(r"[.!?…][\"”’')\]]*$")
 _INNER_SENTENCE_RE = re.compile(r"[a-z0-9%)\]]{2}[.!?][\"”’]? [A-Z“\"]")
 
