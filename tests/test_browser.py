@@ -77,7 +77,7 @@ class Watched:
         self.problems: list[str] = []
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda e: self.problems.append(f"exception: {e}"))
-        self.page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url}"))
+        self.page.on("requestfailed", self._failed)
         self.page.on("response", self._response)
         self.page.on("dialog", lambda d: (self.problems.append(f"dialog: {d.message}"), d.dismiss()))
         self.main_url = ""
@@ -86,6 +86,12 @@ class Watched:
         # Chromium logs the 404 status of the page itself; that one is the point of the 404 page.
         if message.type == "error" and message.location.get("url") != self.main_url:
             self.problems.append(f"console: {message.text}")
+
+    def _failed(self, request) -> None:
+        # A click that navigates cancels what the old page still had in flight (often the favicon);
+        # Chromium reports that as ERR_ABORTED. A missing file is caught by _response's status check.
+        if request.failure != "net::ERR_ABORTED":
+            self.problems.append(f"failed: {request.url} ({request.failure})")
 
     def _response(self, response) -> None:
         if response.status >= 400 and response.url != self.main_url:
@@ -117,11 +123,11 @@ def test_navigation_and_pagination(site_root: str, browser) -> None:
     first = watched.page.locator(".card-title a").first
     title = first.inner_text()
     first.click()
-    watched.page.wait_for_load_state()
+    watched.page.wait_for_load_state("networkidle")
     assert watched.page.locator("h1").inner_text() == title
     watched.open(site_root)
     watched.page.locator(".pagination a[rel=next]").click()
-    watched.page.wait_for_load_state()
+    watched.page.wait_for_load_state("networkidle")
     assert watched.page.url == site_root + "page/2/"
     assert "page 2" in watched.page.locator("h1").inner_text()
     assert watched.problems == []
