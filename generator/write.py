@@ -1,4 +1,4 @@
-"""{path: bytes} → files in output/: only changed files written, swapped in at once; stale ones pruned.
+"""{path: bytes} → files in output/: only changed files written, through a journal; stale ones pruned.
 
 The only stage that writes output/. Files the build never produced (a CNAME, say) are left alone:
 the manifest of what the last build wrote is what may be pruned.
@@ -6,11 +6,9 @@ the manifest of what the last build wrote is what may be pruned.
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,12 +72,17 @@ def _unchanged(target: Path, data: bytes) -> bool:
         return False
 
 
-def write_output(output_dir: Path, files: dict[str, bytes | None]) -> WriteReport:
-    """Make output_dir hold exactly `files` (plus whatever the build never made), all at once.
+JOURNAL = "journal.json"
 
-    The new tree is prepared beside the old one — unchanged files hard-linked, changed ones written
-    fresh — and then swapped in with one atomic exchange, so a build killed at any moment leaves
-    output/ wholly old or wholly new. When nothing changed, nothing is touched.
+
+def write_output(output_dir: Path, files: dict[str, bytes | None]) -> WriteReport:
+    """Make output_dir hold exactly `files` (plus whatever the build never made).
+
+    Changed files are first written to a folder beside output/; then a journal listing every move
+    is written, and only then are the files moved into place. A build killed before the journal
+    exists leaves output/ as it was; one killed after it is finished by the next `digest` command
+    (see recover), so output/ only ever ends up wholly old or wholly new. When nothing changed,
+    nothing is touched. The cost is that of the changed files, not of the whole tree.
     """
     recover(output_dir)
     for relative in files:
@@ -89,63 +92,54 @@ def write_output(output_dir: Path, files: dict[str, bytes | None]) -> WriteRepor
     changed = [r for r in sorted(files) if files[r] is not None and not _unchanged(output_dir / r, files[r])]
     previous = _previous_files(output_dir)
     removed = [r for r in sorted(previous - set(files)) if (output_dir / r).is_file()]
-    if not changed and not removed and _unchanged(output_dir / MANIFEST, manifest):
+    written = tuple(changed)
+    if not _unchanged(output_dir / MANIFEST, manifest):
+        files = {**files, MANIFEST: manifest}
+        changed.append(MANIFEST)
+    if not changed and not removed:
         return WriteReport((), len(files), ())
-    staging = _sibling(output_dir, "staging")
-    if output_dir.is_dir():
-        _link_tree(output_dir, staging)
-    else:
-        staging.mkdir(parents=True)
-    for relative in progress(changed, len(changed), "writing output"):  # fresh files, never through a link
+    pending = _sibling(output_dir, "pending")
+    pending.mkdir(parents=True)
+    moves = []
+    for number, relative in enumerate(progress(changed, len(changed), "writing output")):
         data = files[relative]
         assert data is not None
-        atomic_write(staging / relative, data, durable=False)
-    for relative in removed:
-        (staging / relative).unlink()
-        _remove_empty_parents((staging / relative).parent, staging)
-    atomic_write(staging / MANIFEST, manifest, durable=False)
-    _swap_in(staging, output_dir)
-    return WriteReport(tuple(changed), len(files) - len(changed), tuple(removed))
+        (pending / str(number)).write_bytes(data)
+        moves.append([str(number), relative])
+    atomic_write(pending / JOURNAL, json.dumps({"moves": moves, "remove": removed}).encode(), durable=False)
+    _finish(pending, output_dir)
+    return WriteReport(written, len(files) - len(changed), tuple(removed))
 
 
-def _link_tree(source: Path, target: Path) -> None:
-    """A copy of a tree whose files are hard links: coreutils' `cp -al` where it exists (fast, in C)."""
-    if shutil.which("cp") and subprocess.run(["cp", "-al", str(source), str(target)],
-                                              capture_output=True).returncode == 0:
-        return
-    shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(source, target, copy_function=os.link, symlinks=True)
+def _finish(pending: Path, output_dir: Path) -> None:
+    """Carry out a journal: move each pending file into place, remove stale files. Safe to repeat."""
+    journal = json.loads((pending / JOURNAL).read_text(encoding="utf-8"))
+    output_dir.mkdir(parents=True, exist_ok=True)
+    for name, relative in journal["moves"]:
+        source, target = pending / name, _inside(output_dir, relative)
+        if source.exists():  # else moved already, before an interruption
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(source, 0o644)
+            os.replace(source, target)
+    for relative in journal["remove"]:
+        target = _inside(output_dir, relative)
+        target.unlink(missing_ok=True)
+        _remove_empty_parents(target.parent, output_dir)
+    shutil.rmtree(pending)
 
 
 def _sibling(output_dir: Path, role: str) -> Path:
     return output_dir.with_name(f".{output_dir.name}.{role}")
 
 
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    return renameat2(at_fdcwd, bytes(a), at_fdcwd, bytes(b), rename_exchange) == 0
-
-
-def _swap_in(staging: Path, output_dir: Path) -> None:
-    if not output_dir.exists():
-        os.rename(staging, output_dir)
-    elif _exchange(staging, output_dir):
-        shutil.rmtree(staging)  # now the old tree
-    else:  # two renames; recover() puts the old tree back if we die between them
-        old = _sibling(output_dir, "old")
-        os.rename(output_dir, old)
-        os.rename(staging, output_dir)
-        shutil.rmtree(old)
-
-
 def recover(output_dir: Path) -> None:
-    """Tidy up after a build that was killed: drop a half-made tree, restore a swapped-out one."""
+    """Finish or undo a build that was killed while writing: roll a journalled write forward, drop
+    one that never reached its journal. (Also tidies the staging trees older versions left.)"""
+    pending = _sibling(output_dir, "pending")
+    if (pending / JOURNAL).exists():
+        _finish(pending, output_dir)
+    elif pending.exists():  # killed before its journal: output/ was never touched
+        shutil.rmtree(pending)
     old = _sibling(output_dir, "old")
     if old.exists() and not output_dir.exists():
         os.rename(old, output_dir)

@@ -1,7 +1,8 @@
 """SIGKILL at a random moment never leaves a half-written site or half-written content.
 
-A build swaps its new tree in with one atomic exchange, so output/ is always wholly the previous
-build or wholly the new one. Ingest writes each page atomically and records what it is about to
+A build writes its changed files beside output/, then a journal, then moves them in: killed before
+the journal, output/ is wholly the previous build; killed after it, the next `digest` command
+finishes the moves, so output/ is wholly the new one. Ingest writes each page atomically and records what it is about to
 write first, so a killed ingest leaves whole pages that the next run recognises as its own.
 """
 
@@ -17,7 +18,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import REPO
+from generator.write import recover, write_output
 
 sys.path.insert(0, str(REPO))
 from benchmarks.synth import write_site  # noqa: E402
@@ -69,6 +73,10 @@ def test_killed_builds_leave_output_wholly_old_or_wholly_new(tmp_path: Path) -> 
         process.send_signal(signal.SIGKILL)
         process.wait()
         tree = digests(output)
+        journalled = (tmp_path / ".live.pending" / "journal.json").exists()
+        assert tree in (old_tree, new_tree) or journalled, "a killed build left a mixed output/ and no journal"
+        recover(output)  # what the next digest command does first
+        tree = digests(output)
         assert tree in (old_tree, new_tree), "a killed build left a mixed output/"
         outcomes.append("new" if tree == new_tree else "old")
     assert digest_cli("build", "--config", new_site / "site.yaml", "--output", output).wait() == 0
@@ -116,3 +124,25 @@ def test_killed_tags_rename_leaves_whole_files_and_finishes_on_rerun(tmp_path: P
             assert page.read_bytes() in (before[page.name], expected[page.name]), f"partial page {page.name}"
     assert digest_cli("tags", "rename", "--config", config, "--taxonomy", "topics", "Topic 1", "Topic One").wait() == 0
     assert {p.name: p.read_bytes() for p in content.glob("*.md")} == expected
+
+
+def test_a_write_stopped_after_its_journal_is_finished_by_the_next_command(tmp_path: Path, monkeypatch) -> None:
+    output = tmp_path / "out"
+    write_output(output, {"a.html": b"old a", "b/index.html": b"old b", "gone.html": b"old"})
+    new = {"a.html": b"new a", "b/index.html": b"new b", "c/d/index.html": b"new c"}
+    real_replace, done = os.replace, []
+
+    def stopped_after_one_move(source, target):
+        if len(done) == 2:  # the journal's own rename, then one file moved in
+            raise KeyboardInterrupt
+        done.append(target)
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", stopped_after_one_move)
+    with pytest.raises(KeyboardInterrupt):
+        write_output(output, new)
+    monkeypatch.undo()
+    assert (output / "a.html").read_bytes() == b"new a" and (output / "b/index.html").read_bytes() == b"old b"
+    recover(output)
+    assert {p.relative_to(output).as_posix(): p.read_bytes() for p in output.rglob("*.html")} == new
+    assert not (tmp_path / ".out.pending").exists()
