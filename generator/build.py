@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from . import __version__
-from .cache import (ContentCache, PageMemo, load_cache, load_memo, remembered_related, save_cache, save_memo,
+from .cache import (ContentCache, PageMemo, load_cache, load_memo, remembered_related, save_memo,
                     templates_digest)
 from .config import SiteConfig
 from .content import load_articles
@@ -56,10 +56,10 @@ def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | N
     """content/, data/ and templates/ → every output file in memory (None: unchanged on disk)."""
     root = config.config_path.parent
     term_data = {t.key: load_term_data(config.data_dir, t.key, root) for t in config.taxonomies}
-    articles, warnings = load_articles(config, root, cache)
+    articles, warnings, bodies = load_articles(config, root, cache)
     if strict and warnings:
         raise InputError(tuple(Problem(p.path, p.line, p.message) for p in warnings))
-    site = build_site(articles, config, term_data, remembered_related(config) if cache is not None else None)
+    site = build_site(articles, config, term_data, bodies, remembered_related(config) if cache is not None else None)
     memo = memo_for(_salt(config, site)) if memo_for else None
     env = make_environment(config)
     files = render_site(site, config, env, memo)
@@ -82,10 +82,14 @@ def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cach
     if cache is not None and cache.notice:
         print(f"notice: {cache.notice}", file=sys.stderr)
     memo_for = (lambda salt: load_memo(config, salt)) if use_cache and write else None
-    site, files, warnings, memo = render_all(config, strict, cache, memo_for)
-    report = write_output(config.output_dir, files) if write else None
-    if cache is not None and write:
-        save_cache(config, cache)
+    try:
+        site, files, warnings, memo = render_all(config, strict, cache, memo_for)
+        report = write_output(config.output_dir, files) if write else None
+        if cache is not None and write:
+            cache.save()
+    finally:
+        if cache is not None:
+            cache.close()
     if memo is not None:
         save_memo(config, memo)
     return BuildResult(site, files, report, warnings)

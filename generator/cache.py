@@ -1,14 +1,16 @@
-"""The build cache: parsed pages kept by their content hash, so an unchanged page is not parsed again.
+"""The build caches: parsed pages kept by their content hash, and rendered pages by their inputs.
 
-Plain JSON in `.digest-cache/content.json` beside site.yaml — never pickle. It is keyed by the package
-version and the settings that change parsing; a cache that is corrupt, foreign or from another version
-is ignored with a notice and rebuilt, never trusted.
+Plain data beside site.yaml in `.digest-cache/` — SQLite and JSON, never pickle. The page cache is
+keyed by the package version and the settings that change parsing; a cache that is corrupt, foreign
+or from another version is ignored with a notice and rebuilt, never trusted.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import sqlite3
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,51 +21,114 @@ from .config import SiteConfig
 from .model import Article, Problem
 from .write import atomic_write
 
-FORMAT = 1
+FORMAT = 2
 
 
 def cache_file(config: SiteConfig) -> Path:
-    return config.config_path.parent / ".digest-cache" / "content.json"
+    return config.config_path.parent / ".digest-cache" / "content.sqlite"
 
 
 def cache_key(config: SiteConfig) -> str:
     """What parsing depends on besides the page itself."""
-    parts = [__version__, str(config.allow_raw_html), ",".join(t.key for t in config.taxonomies)]
+    parts = [str(FORMAT), __version__, str(config.allow_raw_html), ",".join(t.key for t in config.taxonomies)]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS info (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pages (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+                                  sha TEXT NOT NULL, article TEXT, problems TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS bodies (digest TEXT PRIMARY KEY, html TEXT NOT NULL);
+"""
 
 
 @dataclass
 class ContentCache:
-    """Parsed pages by path, each with the stat and hash of the bytes it came from."""
+    """Parsed pages by path, each with the stat and hash of the bytes it came from.
+
+    Rows hold every field but the body; bodies are a table of their own, read one by one, only for
+    pages that are rendered again. A build therefore reads little more than front matter.
+    """
 
     key: str
-    entries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    file: Path | None = None
+    entries: dict[str, tuple[int, int, str, str | None, str]] = field(default_factory=dict)
     notice: str = ""
-    used: dict[str, dict[str, Any]] = field(default_factory=dict)
+    used: set[str] = field(default_factory=set)
+    changed: dict[str, tuple[int, int, str, str | None, str]] = field(default_factory=dict)
+    new_bodies: dict[str, str] = field(default_factory=dict)
+    _db: sqlite3.Connection | None = None
 
-    def lookup(self, path: str, file: Path) -> tuple[bool, Article | None, tuple[Problem, ...], bytes | None]:
+    def lookup(self, path: str, file: Path, stat: os.stat_result
+               ) -> tuple[bool, Article | None, tuple[Problem, ...], bytes | None]:
         """(hit, article or None for a draft, its warnings, the bytes if they had to be read)."""
+        self.used.add(path)
         entry = self.entries.get(path)
-        stat = file.stat()
-        if entry and entry["size"] == stat.st_size and entry["mtime_ns"] == stat.st_mtime_ns:
+        if entry and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
             return True, *self._reuse(path, entry), None
         data = file.read_bytes()
-        if entry and entry["sha"] == hashlib.sha256(data).hexdigest():
-            return True, *self._reuse(path, {**entry, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}), data
+        if entry and entry[2] == hashlib.sha256(data).hexdigest():
+            self.changed[path] = (stat.st_size, stat.st_mtime_ns, *entry[2:])
+            return True, *self._reuse(path, entry), data
         return False, None, (), data
 
-    def _reuse(self, path: str, entry: dict[str, Any]) -> tuple[Article | None, tuple[Problem, ...]]:
-        self.used[path] = entry
-        article = _article(entry["article"]) if entry["article"] else None
-        return article, tuple(Problem(path, line, message, warning) for line, message, warning in entry["problems"])
+    @staticmethod
+    def _reuse(path: str, entry: tuple[int, int, str, str | None, str]) -> tuple[Article | None, tuple[Problem, ...]]:
+        article = _article(json.loads(entry[3])) if entry[3] else None
+        return article, tuple(Problem(path, line, message, warning) for line, message, warning in json.loads(entry[4]))
 
-    def store(self, path: str, file: Path, data: bytes, article: Article | None,
+    def store(self, path: str, stat: os.stat_result, data: bytes, article: Article | None, body_html: str,
               problems: tuple[Problem, ...]) -> None:
-        stat = file.stat()
-        self.used[path] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
-                           "sha": hashlib.sha256(data).hexdigest(),
-                           "article": _plain(article) if article else None,
-                           "problems": [[p.line, p.message, p.warning] for p in problems]}
+        plain = json.dumps(_plain(article), ensure_ascii=False, separators=(",", ":")) if article else None
+        self.changed[path] = (stat.st_size, stat.st_mtime_ns, hashlib.sha256(data).hexdigest(), plain,
+                              json.dumps([[p.line, p.message, p.warning] for p in problems], ensure_ascii=False))
+        if article is not None:
+            self.new_bodies[article.body_digest] = body_html
+
+    def body(self, digest: str) -> str | None:
+        """A body stored by an earlier build, by the hash of its HTML."""
+        if digest in self.new_bodies:
+            return self.new_bodies[digest]
+        if self._db is None:
+            return None
+        row = self._db.execute("SELECT html FROM bodies WHERE digest = ?", (digest,)).fetchone()
+        return row[0] if row else None
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def save(self) -> None:
+        """Keep what this build used: pages since deleted drop out, and bodies no page has any more."""
+        if self.file is None:
+            return
+        gone = [p for p in self.entries if p not in self.used]
+        if not self.changed and not gone and self._db is not None:
+            return self.close()
+        try:
+            db = self._db or _connect(self.file)
+            with db:
+                db.execute("INSERT OR REPLACE INTO info VALUES ('key', ?)", (self.key,))
+                db.executemany("DELETE FROM pages WHERE path = ?", [(p,) for p in gone])
+                db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?)",
+                               [(p, *row) for p, row in sorted(self.changed.items())])
+                db.executemany("INSERT OR IGNORE INTO bodies VALUES (?, ?)", sorted(self.new_bodies.items()))
+                if gone or self.changed:
+                    db.execute("DELETE FROM bodies WHERE digest NOT IN "
+                               "(SELECT json_extract(article, '$.body_digest') FROM pages WHERE article IS NOT NULL)")
+            db.close()
+            self._db = None
+        except sqlite3.Error:
+            pass  # a cache that cannot be written costs time next build, nothing else
+
+
+def _connect(file: Path) -> sqlite3.Connection:
+    file.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(file)
+    db.execute("PRAGMA synchronous = OFF")  # a cache: losing the last write costs a re-parse, no more
+    db.executescript(_SCHEMA)
+    return db
 
 
 def _plain(article: Article) -> dict[str, Any]:
@@ -85,24 +150,26 @@ def load_cache(config: SiteConfig) -> ContentCache:
     key = cache_key(config)
     file = cache_file(config)
     if not file.exists():
-        return ContentCache(key)
+        return ContentCache(key, file)
+    db = None
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-        if data.get("format") != FORMAT or data.get("key") != key:
-            return ContentCache(key, notice=f"{file}: made by another version or settings; rebuilt it")
-        entries = data["entries"]
-        if not isinstance(entries, dict):
-            raise ValueError("entries is not a mapping")
-        return ContentCache(key, entries)
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        return ContentCache(key, notice=f"{file}: unreadable ({err}); ignored it and rebuilt it")
+        db = _connect(file)
+        found = db.execute("SELECT value FROM info WHERE name = 'key'").fetchone()
+        if found is not None and found[0] == key:
+            entries = {row[0]: tuple(row[1:]) for row in db.execute("SELECT * FROM pages")}
+            return ContentCache(key, file, entries, _db=db)  # type: ignore[arg-type]
+        notice = f"{file}: made by another version or settings; rebuilt it"
+    except sqlite3.Error as err:
+        notice = f"{file}: unreadable ({err}); ignored it and rebuilt it"
+    if db is not None:
+        db.close()
+    _discard(file)
+    return ContentCache(key, file, notice=notice)
 
 
-def save_cache(config: SiteConfig, cache: ContentCache) -> None:
-    """Keep what this build used: pages since deleted drop out."""
-    text = json.dumps({"format": FORMAT, "key": cache.key, "entries": dict(sorted(cache.used.items()))},
-                      ensure_ascii=False, separators=(",", ":"))
-    atomic_write(cache_file(config), text.encode("utf-8"), durable=False)
+def _discard(file: Path) -> None:
+    for leftover in (file, file.with_name(file.name + "-journal")):
+        leftover.unlink(missing_ok=True)
 
 
 @dataclass

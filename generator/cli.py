@@ -108,7 +108,8 @@ def cmd_tags_suggest(args: argparse.Namespace) -> int:
         articles = [(d.title, "\n".join(d.lines)) for d in drafts]
     else:
         root = config.config_path.parent
-        articles = [(a.title, plain_text(a.body_html)) for a in load_articles(config, root)[0]]
+        loaded, _, bodies = load_articles(config, root)
+        articles = [(a.title, plain_text(bodies[a.body_digest])) for a in loaded]
     suggestions = suggest_companies(articles, gazetteer)
     for s in suggestions:
         print(f"{s.name}\t{s.articles} article{'s' * (s.articles != 1)}, {s.mentions} mentions\t{s.context}")

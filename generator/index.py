@@ -144,6 +144,7 @@ def related_inputs(articles: tuple[Article, ...], taxonomies: tuple[Taxonomy, ..
 
 
 def build_site(articles: Iterable[Article], config: SiteConfig, term_data: Mapping[str, tuple[TermInfo, ...]],
+               bodies: Mapping[str, str],
                related: Callable[[str, Callable[[], RelatedMap]], RelatedMap] | None = None) -> Site:
     """The whole index step: Articles → Site.
 
@@ -163,4 +164,5 @@ def build_site(articles: Iterable[Article], config: SiteConfig, term_data: Mappi
         months=build_months(ordered),
         related=related(related_inputs(ordered, taxonomies, config), compute) if related else compute(),
         build_time=build_time(ordered),
+        bodies=bodies,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Mapping
 
 DATE_SOURCES = ("feed", "text", "inferred", "manual")
 
@@ -39,7 +40,7 @@ class Article:
     date: datetime
     date_source: str
     summary: str
-    body_html: str
+    body_digest: str  # the hash of the body's HTML; the HTML itself is in Site.bodies
     terms: tuple[tuple[str, tuple[str, ...]], ...]
     mentions: tuple[str, ...]
     author: str
@@ -112,3 +113,7 @@ class Site:
     months: tuple[Month, ...]
     related: tuple[tuple[str, tuple[str, ...]], ...]
     build_time: datetime
+    bodies: Mapping[str, str]  # body digest → HTML, read from the cache only for pages rendered again
+
+    def body(self, article: Article) -> str:
+        return self.bodies[article.body_digest]

@@ -45,12 +45,13 @@ class Lookup:
         self.config = config
         self.env = env
         self._cards: dict[tuple[str, str], Markup] = {}
-        self._keys: dict[str, str] = {}
+        self._digests: dict[tuple[str, int], str] = {}
         self.articles = {a.slug: a for a in site.articles}
         self.terms = {(t.key, term.slug): term for t in site.taxonomies for term in t.terms}
         self.related = dict(site.related)
         self.position = {a.slug: i for i, a in enumerate(site.articles)}
         self.ordered = site.articles
+        self.bodies = site.bodies
 
     def terms_of(self, article: Article) -> list[tuple[TaxonomyConfig, list[Term]]]:
         groups = []
@@ -60,11 +61,16 @@ class Lookup:
                 groups.append((taxonomy, terms))
         return groups
 
-    def article_key(self, article: Article) -> str:
-        """The hash of every field of an article: what any page showing it depends on."""
-        if article.slug not in self._keys:
-            self._keys[article.slug] = hashlib.sha256(repr(article).encode("utf-8")).hexdigest()
-        return self._keys[article.slug]
+    def digest(self, value: Article | Term | Month) -> str:
+        """The hash of every field of an article, term or month: what any page showing it depends on."""
+        key = (type(value).__name__, id(value))
+        if key not in self._digests:
+            self._digests[key] = hashlib.sha256(repr(value).encode("utf-8")).hexdigest()
+        return self._digests[key]
+
+    def body(self, article: Article) -> Markup:
+        """The article's body HTML (sanitised when it was parsed)."""
+        return Markup(self.bodies[article.body_digest])
 
     def card(self, article: Article, heading: str = "h2") -> Markup:
         """An article's card (templates/_card.html), rendered once and reused on every list."""
@@ -136,9 +142,10 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
 
 
 def _key(value: Any, look: "Lookup") -> Any:
-    """A template context as plain, hashable data; each article stands for the hash of all its fields."""
-    if isinstance(value, Article):
-        return look.article_key(value)
+    """A template context as plain, hashable data; each article, term or month stands for the hash of
+    all its fields, computed once a build (a term's repr lists every article it has)."""
+    if isinstance(value, (Article, Term, Month)):
+        return look.digest(value)
     if isinstance(value, (list, tuple)):
         return tuple(_key(v, look) for v in value)
     if isinstance(value, dict):

@@ -17,7 +17,7 @@ import yaml
 
 from . import urls
 from .config import SiteConfig
-from .content import content_files, decode, split_front_matter
+from .content import content_pages, decode, split_front_matter
 from .slugs import slug_for_term
 from .write import atomic_write
 
@@ -35,7 +35,7 @@ class RenameReport:
 def term_counts(config: SiteConfig, taxonomy: str) -> Counter[str]:
     """Name → number of pages that carry it, as written in the front matter."""
     counts: Counter[str] = Counter()
-    for file in content_files(config.content_dir)[0]:
+    for file in content_pages(config.content_dir):
         front = _front_matter(file)
         names = front.get(taxonomy) if isinstance(front, dict) else None
         for name in ([names] if isinstance(names, str) else names or []):
@@ -112,7 +112,7 @@ def _after_comma(text: str, end: int) -> int:
 def rename_term(config: SiteConfig, taxonomy: str, old: str, new: str) -> RenameReport:
     """Rename (or merge into an existing) term across content/, and record the old URL's redirect."""
     changed = []
-    for file in content_files(config.content_dir)[0]:
+    for file in content_pages(config.content_dir):
         text = file.read_bytes().decode("utf-8")
         updated = rename_in_text(text, taxonomy, old, new)
         if updated is not None and updated != text:

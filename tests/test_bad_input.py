@@ -252,7 +252,8 @@ def test_the_splitter_takes_any_text(text: str) -> None:
 @settings(max_examples=150, deadline=None)
 @given(st.text(max_size=2000))
 def test_the_front_matter_loader_takes_any_text(text: str) -> None:
-    article, problems = parse_page(text, "fuzz.md", _config())
+    parsed = parse_page(text, "fuzz.md", _config())
+    article, problems = parsed.article, parsed.problems
     assert article is not None or problems
 
 
@@ -275,7 +276,8 @@ def test_what_ingest_writes_loads_back_the_same(title: str, topics: list[str], d
     draft = Draft(title=title, body="Body.\n", lines=("Body.",), lead="Body.", source="tag", position=1)
     article = IngestedArticle(draft=draft, slug=slugify_title(title), date=day, date_source="inferred",
                               terms=(("topics", tuple(topics)), ("companies", ()), ("places", ())), mentions=())
-    loaded, problems = parse_page(page_text(article), "x.md", _config())
+    parsed = parse_page(page_text(article), "x.md", _config())
+    loaded, problems = parsed.article, parsed.problems
     assert loaded is not None, problems
     assert loaded.title == title and loaded.date.date() == day
     assert loaded.terms_of("topics") == tuple(dict.fromkeys(topics))

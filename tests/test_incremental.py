@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -96,11 +97,14 @@ def test_unchanged_pages_come_from_the_cache(make_site, monkeypatch) -> None:
 def test_a_corrupt_or_foreign_cache_is_ignored_with_a_notice(make_site, run_cli) -> None:
     config = make_site({"content/a.md": "---\ntitle: A\ndate: 2021-01-01\n---\nA.\n"})
     assert run_cli("build", "--config", config).code == 0
-    cache = config.parent / ".digest-cache" / "content.json"
-    cache.write_text("{not json")
+    cache = cache_file(load_config(config))
+    cache.write_bytes(b"not a database " * 500)
     result = run_cli("build", "--config", config)
     assert result.code == 0 and "notice:" in result.err and "ignored it and rebuilt it" in result.err
-    cache.write_text('{"format": 1, "key": "someone else", "entries": {}}')
+    assert run_cli("build", "--config", config).err == ""  # rebuilt, and trusted again
+    with sqlite3.connect(cache) as db:
+        db.execute("UPDATE info SET value = 'someone else' WHERE name = 'key'")
+    db.close()
     result = run_cli("build", "--config", config)
     assert "made by another version or settings" in result.err
     # A forged entry for a changed file is not believed: the hash no longer matches.

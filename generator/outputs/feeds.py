@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from datetime import datetime
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from .. import urls
 from ..config import SiteConfig
@@ -19,7 +19,7 @@ def _stamp(moment: datetime) -> str:
 
 
 def atom_feed(title: str, page_path: str, feed_path: str, articles: Iterable[Article], config: SiteConfig,
-              updated: datetime) -> bytes:
+              updated: datetime, bodies: Mapping[str, str]) -> bytes:
     """One feed: its page, its own URL (rel=self) and the newest `feed_size` entries."""
     entries = list(articles)[: config.feed_size]
     feed = ET.Element("feed", {"xmlns": ATOM, "xml:lang": config.language})
@@ -33,12 +33,12 @@ def atom_feed(title: str, page_path: str, feed_path: str, articles: Iterable[Art
     ET.SubElement(ET.SubElement(feed, "author"), "name").text = config.title
     ET.SubElement(feed, "generator").text = "digest"
     for article in entries:
-        feed.append(_entry(article, config))
+        feed.append(_entry(article, config, bodies[article.body_digest]))
     ET.indent(feed)
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8") + b"\n"
 
 
-def _entry(article: Article, config: SiteConfig) -> ET.Element:
+def _entry(article: Article, config: SiteConfig, body_html: str) -> ET.Element:
     link = config.base_url + urls.article_path(article.slug)
     entry = ET.Element("entry")
     ET.SubElement(entry, "title").text = article.title
@@ -52,7 +52,7 @@ def _entry(article: Article, config: SiteConfig) -> ET.Element:
         for name in names:
             ET.SubElement(entry, "category", {"term": name, "scheme": config.base_url + urls.taxonomy_path(key)})
     ET.SubElement(entry, "summary").text = article.summary
-    ET.SubElement(entry, "content", {"type": "html"}).text = article.body_html
+    ET.SubElement(entry, "content", {"type": "html"}).text = body_html
     return entry
 
 
@@ -69,7 +69,7 @@ def render_feeds(site: Site, config: SiteConfig, memo: PageMemo | None = None) -
         entries = [by_slug[s] for s in slugs[: config.feed_size]]
 
         def render() -> bytes:
-            return atom_feed(title, page, path, entries, config, site.build_time)
+            return atom_feed(title, page, path, entries, config, site.build_time, site.bodies)
 
         if memo is None:
             files[path] = render()
