@@ -63,7 +63,7 @@ def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | N
     memo = memo_for(_salt(config, site)) if memo_for else None
     env = make_environment(config)
     files = render_site(site, config, env, memo)
-    files["sitemap.xml"] = render_sitemap(list(files), site, config)
+    files["sitemap.xml"] = render_sitemap(list(files), site, config, memo)
     files.update(render_redirects(load_redirects(config.data_dir), files, env))
     files.update(search_files(files, site, config, memo))
     files.update(render_feeds(site, config, memo))

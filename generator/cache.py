@@ -185,6 +185,8 @@ class PageMemo:
     salt: str
     previous: dict[str, list[Any]] = field(default_factory=dict)  # path → [fingerprint, size, mtime_ns]
     fingerprints: dict[str, str] = field(default_factory=dict)
+    kept: set[str] = field(default_factory=set)  # skipped: the file is still as `previous` records it
+    _groups: dict[str, list[str]] | None = None  # previous paths by their first two folders
 
     def produce(self, path: str, parts: Any, render: Any) -> bytes | None:
         """The page's bytes, or None when the file in output/ is already exactly them."""
@@ -193,12 +195,38 @@ class PageMemo:
         old = self.previous.get(path)
         if old and old[0] == fingerprint:
             try:
-                stat = (self.output_dir / path).stat()
-                if [stat.st_size, stat.st_mtime_ns] == old[1:]:
+                stat = os.stat(f"{self.output_dir}/{path}")
+                if stat.st_size == old[1] and stat.st_mtime_ns == old[2]:
+                    self.kept.add(path)
                     return None
             except OSError:
                 pass
         return render()
+
+
+    def keep_group(self, prefix: str, fingerprint: str) -> list[str] | None:
+        """The files under `prefix` that one step made last time, if it had this fingerprint and every
+        file is still as that build left it; None if the step must run again."""
+        if self._groups is None:
+            self._groups = {}
+            for path in self.previous:
+                head, _, rest = path.partition("/")
+                self._groups.setdefault(f"{head}/{rest.partition('/')[0]}/", []).append(path)
+        group = self._groups.get(prefix, [])
+        for path in group:
+            old = self.previous[path]
+            if old[0] != fingerprint:
+                return None
+            try:
+                stat = os.stat(f"{self.output_dir}/{path}")
+            except OSError:
+                return None
+            if stat.st_size != old[1] or stat.st_mtime_ns != old[2]:
+                return None
+        for path in group:
+            self.fingerprints[path] = fingerprint
+            self.kept.add(path)
+        return group or None
 
 
 def memo_file(config: SiteConfig) -> Path:
@@ -226,11 +254,16 @@ def save_memo(config: SiteConfig, memo: PageMemo) -> None:
     """Record each page's fingerprint with the size and mtime its file has now, after the write."""
     pages = {}
     for path, fingerprint in sorted(memo.fingerprints.items()):
+        if path in memo.kept:
+            pages[path] = memo.previous[path]
+            continue
         try:
-            stat = (config.output_dir / path).stat()
+            stat = os.stat(f"{config.output_dir}/{path}")
         except OSError:
             continue
         pages[path] = [fingerprint, stat.st_size, stat.st_mtime_ns]
+    if pages == memo.previous:
+        return
     text = json.dumps({"format": FORMAT, "pages": pages}, separators=(",", ":"))
     atomic_write(memo_file(config), text.encode("utf-8"), durable=False)
 

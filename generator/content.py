@@ -209,7 +209,7 @@ def parse_page(text: str, path: str, config: SiteConfig) -> ParsedPage:
         source_url=values.get("source_url", ""),
         path=path,
         word_count=len(plain_text(body_html).split()),
-    )
+    ).sealed()
     if not article.slug:
         problems.append(Problem(path, mapping.line_of("title"), "the title has no letters or digits to make a "
                                                                 "slug from; add `slug:`"))

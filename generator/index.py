@@ -121,7 +121,7 @@ def canonicalise_terms(articles: Iterable[Article], config: SiteConfig,
             (key, tuple(dict.fromkeys(maps[key].get(slug_for_term(n), n) for n in names)))
             for key, names in article.terms
         )
-        result.append(replace(article, terms=terms))
+        result.append(article if terms == article.terms else replace(article, terms=terms).sealed())
     return result
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Mapping
 
@@ -47,6 +48,7 @@ class Article:
     source_url: str
     path: str
     word_count: int
+    digest: str = ""  # a hash of all the fields above, so pages can be keyed by it cheaply
 
     def terms_of(self, taxonomy_key: str) -> tuple[str, ...]:
         """The names this article carries in one taxonomy (empty if none)."""
@@ -58,6 +60,11 @@ class Article:
     @property
     def date_is_estimate(self) -> bool:
         return self.date_source == "inferred"
+
+    def sealed(self) -> "Article":
+        """This article with `digest` set from its other fields."""
+        fields = repr(tuple(getattr(self, name) for name in self.__slots__ if name != "digest"))  # type: ignore[attr-defined]
+        return replace(self, digest=hashlib.sha256(fields.encode("utf-8")).hexdigest())
 
 
 @dataclass(frozen=True, slots=True)

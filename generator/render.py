@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import jinja2
 from markupsafe import Markup
@@ -45,7 +45,7 @@ class Lookup:
         self.config = config
         self.env = env
         self._cards: dict[tuple[str, str], Markup] = {}
-        self._digests: dict[tuple[str, int], str] = {}
+        self._digests: dict[int, str] = {}
         self.articles = {a.slug: a for a in site.articles}
         self.terms = {(t.key, term.slug): term for t in site.taxonomies for term in t.terms}
         self.related = dict(site.related)
@@ -61,9 +61,11 @@ class Lookup:
                 groups.append((taxonomy, terms))
         return groups
 
-    def digest(self, value: Article | Term | Month) -> str:
-        """The hash of every field of an article, term or month: what any page showing it depends on."""
-        key = (type(value).__name__, id(value))
+    def digest(self, value: Article | Term | Month | TaxonomyConfig) -> str:
+        """The hash of every field of an article, term, month or taxonomy: what a page showing it depends on."""
+        if isinstance(value, Article):
+            return value.digest
+        key = id(value)  # these live as long as the site, so an id is never reused meanwhile
         if key not in self._digests:
             self._digests[key] = hashlib.sha256(repr(value).encode("utf-8")).hexdigest()
         return self._digests[key]
@@ -141,16 +143,28 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
     return env
 
 
+@dataclass(frozen=True, slots=True)
+class Deferred:
+    """A context value worked out only if its page is rendered; `key` stands for it in the fingerprint."""
+
+    key: Any
+    compute: Callable[[], Any]
+
+
 def _key(value: Any, look: "Lookup") -> Any:
     """A template context as plain, hashable data; each article, term or month stands for the hash of
-    all its fields, computed once a build (a term's repr lists every article it has)."""
-    if isinstance(value, (Article, Term, Month)):
+    all its fields (a term's repr alone lists every article it has)."""
+    if isinstance(value, (str, int, float, type(None))):
+        return value
+    if isinstance(value, (Article, Term, Month, TaxonomyConfig)):
         return look.digest(value)
     if isinstance(value, (list, tuple)):
         return tuple(_key(v, look) for v in value)
     if isinstance(value, dict):
         return tuple(sorted((k, _key(v, look)) for k, v in value.items()))
-    return value if isinstance(value, (str, int, float, type(None))) else repr(value)
+    if isinstance(value, Deferred):
+        return _key(value.key, look)
+    return repr(value)
 
 
 def render_site(site: Site, config: SiteConfig, env: jinja2.Environment,
@@ -160,7 +174,8 @@ def render_site(site: Site, config: SiteConfig, env: jinja2.Environment,
     pages: dict[str, bytes | None] = {}
 
     def render(template: str, path: str, context: dict[str, Any]) -> bytes:
-        return env.get_template(template).render(page_path=path, lookup=look, **context).encode("utf-8")
+        values = {k: v.compute() if isinstance(v, Deferred) else v for k, v in context.items()}
+        return env.get_template(template).render(page_path=path, lookup=look, **values).encode("utf-8")
 
     try:
         for path, template, context in [*_pages(site, look), ("404.html", "404.html", {})]:
@@ -227,7 +242,8 @@ def _pages(site: Site, look: Lookup) -> Iterator[tuple[str, str, dict[str, Any]]
         yield urls.taxonomy_path(taxonomy.key), "taxonomy.html", {
             "taxonomy": config, "terms": _index_order(taxonomy.terms, config)}
         for term in taxonomy.terms:
-            chart = month_chart(monthly_counts(look.articles[s].date for s in term.articles), height=80)
+            counts = monthly_counts(look.articles[s].date for s in term.articles)
+            chart = Deferred(tuple(sorted(counts.items())), lambda counts=counts: month_chart(counts, height=80))
             related_terms = [(look.terms[(term.taxonomy, slug)], n) for slug, n in term.related]
             yield from _list_pages(term.articles, urls.term_path(term.taxonomy, term.slug), "term.html", look,
                                    term=term, taxonomy=config, chart=chart, related_terms=related_terms)

@@ -18,6 +18,7 @@ import pytest
 from conftest import REPO, serve_under_prefix
 from generator.build import build
 from generator.config import load_config
+from generator.outputs import search
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
@@ -54,7 +55,10 @@ def require(ok: bool, why: str) -> None:
 def site_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     out = tmp_path_factory.mktemp("browser") / "out"
     config = load_config(REPO / "site.yaml").with_overrides(output_dir=out, base_url="http://127.0.0.1/repo/")
-    build(config)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search, "SHARD_PAGES", 16)  # 50 articles in 4 search shards, as a large site has
+        build(config)
+    assert (out / "pagefind" / "3" / "ids.json").exists()
     with serve_under_prefix(out) as root:
         yield root
 

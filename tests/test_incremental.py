@@ -13,6 +13,7 @@ from conftest import TEMPLATES, snapshot
 from generator.build import build
 from generator.cache import cache_file
 from generator.config import load_config
+from generator.outputs import search
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -60,7 +61,8 @@ def _apply(edit: str, n: int, root: Path) -> None:
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=st.lists(st.tuples(EDITS, st.integers(0, 50)), min_size=1, max_size=4))
-def test_incremental_build_equals_clean_build(edits, tmp_path_factory) -> None:
+def test_incremental_build_equals_clean_build(edits, tmp_path_factory, monkeypatch) -> None:
+    monkeypatch.setattr(search, "SHARD_PAGES", 2)  # 5 pages in 4 search shards; adding or deleting re-shards
     root = tmp_path_factory.mktemp("inc")
     shutil.copytree(TEMPLATES, root / "theme")
     (root / "site.yaml").write_text(f"title: Digest\nbase_url: https://e.github.io/r/\npage_size: 2\n"

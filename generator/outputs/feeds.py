@@ -74,5 +74,5 @@ def render_feeds(site: Site, config: SiteConfig, memo: PageMemo | None = None) -
         if memo is None:
             files[path] = render()
         else:
-            files[path] = memo.produce(path, (title, page, tuple(repr(a) for a in entries)), render)
+            files[path] = memo.produce(path, (title, page, tuple(a.digest for a in entries)), render)
     return files

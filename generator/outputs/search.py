@@ -1,19 +1,28 @@
-"""Article pages → the search bundle: Pagefind's full-text index plus our own facets file.
+"""Article pages → the search bundle: Pagefind's full-text index, in shards, plus our own facets file.
 
-Pagefind indexes the article text (only what is inside `data-pagefind-body`) and sorts by date. Its
-filter indexes are not byte-stable between runs (upstream Pagefind #638), so topics, companies and
-years are not Pagefind filters: they come from `search/facets.json`, which we write, sorted, and the
-search page filters with it. Everything here is deterministic.
+Pagefind has no incremental mode (upstream Pagefind #71), and indexing costs about a millisecond a
+page, so one edit would re-index the whole site. Articles are therefore split into shards by a hash
+of their slug — a shard holds at most SHARD_PAGES of them — and each shard is a Pagefind bundle of
+its own, under `pagefind/<n>/`; the search page merges them. An edit re-indexes one shard. Which
+shard an article lands in depends only on its slug and the number of shards, so a cached build makes
+the very bundles a clean build does.
+
+Each shard also carries `ids.json`, Pagefind's result id → article URL, so the search page can list,
+filter and date-sort matches from search/facets.json without fetching every match's fragment.
+Pagefind's filter indexes are not byte-stable between runs (upstream Pagefind #638), so topics,
+companies and years are not Pagefind filters: they come from `search/facets.json`, which we write.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
 import shutil
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pagefind_bin import get_executable
@@ -25,45 +34,67 @@ from ..model import Site
 from ..slugs import slug_for_term
 
 BUNDLE = "pagefind"
-
-
+SHARD_PAGES = 250
 # The parts of Pagefind's bundle the search page loads; its ready-made UIs are not shipped.
 _UNUSED = ("pagefind-ui.", "pagefind-component-ui.", "pagefind-modular-ui.", "pagefind-highlight.")
 
 
-def pagefind_bundle(files: dict[str, bytes | None], site: Site, config: SiteConfig) -> dict[str, bytes]:
-    """Index the rendered article pages with the Pagefind binary; return its files keyed `pagefind/...`.
+def shard_count(articles: int) -> int:
+    """The fewest shards, a power of two, that keep each under SHARD_PAGES (doubling re-shards all)."""
+    count = 1
+    while count * SHARD_PAGES < articles:
+        count *= 2
+    return count
 
-    Result URLs are site-relative; pagefind.js prefixes them with the folder it is served from
-    (`/REPO/`), so the bundle works under any sub-path.
+
+def shard_of(slug: str, count: int) -> int:
+    return int.from_bytes(hashlib.sha256(slug.encode("utf-8")).digest()[:4], "big") % count
+
+
+def pagefind_bundle(pages: dict[str, bytes | Path], config: SiteConfig) -> dict[str, bytes]:
+    """Index article pages (bytes, or the file in output/ holding them) with the Pagefind binary.
+
+    Result URLs are site-relative; pagefind.js prefixes them with the site's folder (`/REPO/`, found
+    from its own URL), so the bundle works under any sub-path.
     """
     # Beside output/, so pages unchanged since the last build are hard links, not copies.
     config.output_dir.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".digest-pagefind-", dir=config.output_dir.parent) as tmp:
         root = Path(tmp) / "site"
-        for article in site.articles:
-            path = urls.file_for(urls.article_path(article.slug))
+        for path, data in pages.items():
             target = root / path
             target.parent.mkdir(parents=True, exist_ok=True)
-            data = files[path]
-            if data is not None:
+            if isinstance(data, bytes):
                 target.write_bytes(data)
             else:
                 try:
-                    os.link(config.output_dir / path, target)
+                    os.link(data, target)
                 except OSError:
-                    shutil.copyfile(config.output_dir / path, target)
-        out = Path(tmp) / BUNDLE
+                    shutil.copyfile(data, target)
+        out = Path(tmp) / "bundle"
         command = [str(get_executable()), "--site", str(root), "--output-path", str(out),
                    "--force-language", config.language.split("-")[0], "--quiet"]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise RuntimeError(f"pagefind failed: {result.stderr.strip() or result.stdout.strip()}")
-        return {f"{BUNDLE}/{p.relative_to(out).as_posix()}": p.read_bytes()
-                for p in sorted(out.rglob("*")) if p.is_file() and not p.name.startswith(_UNUSED)}
+        bundle = {p.relative_to(out).as_posix(): p.read_bytes()
+                  for p in sorted(out.rglob("*")) if p.is_file() and not p.name.startswith(_UNUSED)}
+    bundle["ids.json"] = _result_ids(bundle, config)
+    return bundle
 
 
-def facets(site: Site, config: SiteConfig) -> bytes:
+def _result_ids(bundle: dict[str, bytes], config: SiteConfig) -> bytes:
+    """Pagefind result id (its fragment's name) → the article's URL under the site's folder."""
+    ids = {}
+    for name, data in bundle.items():
+        if name.startswith("fragment/") and name.endswith(".pf_fragment"):
+            fragment = json.loads(gzip.decompress(data).removeprefix(b"pagefind_dcd"))
+            ids[name.removeprefix("fragment/").removesuffix(".pf_fragment")] = config.base_path + \
+                fragment["url"].lstrip("/")
+    return json.dumps(ids, sort_keys=True, separators=(",", ":")).encode("utf-8") + b"\n"
+
+
+def facets(site: Site, config: SiteConfig, shards: list[int]) -> bytes:
     """Every article's URL, title, date and terms, for filtering and date-sorted lists on the search page."""
     taxonomies = [t.key for t in config.taxonomies]
     terms = {t.key: {term.slug: term.name for term in t.terms} for t in site.taxonomies}
@@ -79,50 +110,58 @@ def facets(site: Site, config: SiteConfig) -> bytes:
             entry[key] = sorted({slug_for_term(n) for n in article.terms_of(key)})
         articles.append(entry)
     data = {"taxonomies": [{"key": t.key, "title": t.title, "singular": t.singular} for t in config.taxonomies],
-            "terms": terms, "articles": articles}
+            "terms": terms, "articles": articles, "shards": shards}
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8") + b"\n"
 
 
-def _bundle_key(files: dict[str, bytes | None], site: Site, config: SiteConfig, memo: PageMemo | None) -> str:
-    """What the index depends on: each article page (by its fingerprint when the memo has one)."""
-    digest = hashlib.sha256(f"{get_executable().stat().st_size}|{config.language}".encode())
-    for article in site.articles:
-        path = urls.file_for(urls.article_path(article.slug))
-        data = files[path]
-        # Fingerprints name the bytes they render to, rendered this time or not; without a memo, hash the bytes.
-        part = memo.fingerprints[path] if memo is not None else hashlib.sha256(data or b"").hexdigest()
+def _shard_key(paths: list[str], files: dict[str, bytes | None], config: SiteConfig, count: int,
+               memo: PageMemo | None) -> str:
+    """What a shard's bundle depends on: its pages (by fingerprint, else by their bytes) and Pagefind."""
+    digest = hashlib.sha256(f"{get_executable().stat().st_size}|{config.language}|{count}".encode())
+    for path in paths:
+        # Fingerprints name the bytes they render to, rendered this time or not.
+        part = memo.fingerprints[path] if memo is not None else hashlib.sha256(files[path] or b"").hexdigest()
         digest.update(f"{path}\0{part}\0".encode())
     return digest.hexdigest()
 
 
-def _reusable_bundle(key: str, state_file: Path, output_dir: Path) -> dict[str, bytes] | None:
-    """Last build's Pagefind files, read back from output/, if they were made from the same pages."""
-    try:
-        state = json.loads(state_file.read_text(encoding="utf-8"))
-        if state["key"] != key:
-            return None
-        bundle = {name: (output_dir / name).read_bytes() for name in state["files"]}
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    # The files must be the very ones Pagefind made, not an older build's under the same name.
-    if any(hashlib.sha256(data).hexdigest() != state["files"][name] for name, data in bundle.items()):
-        return None
-    return bundle
-
-
 def search_files(files: dict[str, bytes | None], site: Site, config: SiteConfig,
-                 memo: PageMemo | None = None) -> dict[str, bytes]:
-    """The whole search bundle for a built site; Pagefind runs only when an article page changed."""
-    bundle: dict[str, bytes] = {}
-    if site.articles:
-        key = _bundle_key(files, site, config, memo)
-        where = hashlib.sha256(str(config.output_dir).encode()).hexdigest()[:12]
-        state_file = config.config_path.parent / ".digest-cache" / f"search-{where}.json"
-        reused = _reusable_bundle(key, state_file, config.output_dir)
-        bundle = reused if reused is not None else pagefind_bundle(files, site, config)
-        if reused is None:
-            state_file.parent.mkdir(parents=True, exist_ok=True)
-            hashes = {name: hashlib.sha256(data).hexdigest() for name, data in sorted(bundle.items())}
-            state_file.write_text(json.dumps({"key": key, "files": hashes}), encoding="utf-8")
-    bundle["search/facets.json"] = facets(site, config)
+                 memo: PageMemo | None = None) -> dict[str, bytes | None]:
+    """The search bundle (None: unchanged on disk); Pagefind runs only for shards whose pages changed."""
+    count = shard_count(len(site.articles))
+    members: dict[int, list[str]] = {}
+    for article in site.articles:
+        members.setdefault(shard_of(article.slug, count), []).append(urls.file_for(urls.article_path(article.slug)))
+    members = dict(sorted(members.items()))  # a shard no slug hashes to has no bundle
+    bundle: dict[str, bytes | None] = {}
+    stale: dict[int, str] = {}
+    for number, paths in members.items():
+        key = _shard_key(paths, files, config, count, memo)
+        kept = memo.keep_group(f"{BUNDLE}/{number}/", key) if memo is not None else None
+        if kept:
+            bundle.update(dict.fromkeys(kept))
+        else:
+            stale[number] = key
+
+    def index(number: int) -> dict[str, bytes]:
+        pages = {p: files[p] or config.output_dir / p for p in members[number]}
+        return pagefind_bundle(pages, config)  # type: ignore[arg-type]
+
+    # Each Pagefind process indexes one shard on one core; a cold build keeps every core busy.
+    with ThreadPoolExecutor(max_workers=max(1, min(len(stale), os.cpu_count() or 1))) as pool:
+        for number, made in zip(stale, pool.map(index, stale)):
+            for name, data in made.items():
+                path = f"{BUNDLE}/{number}/{name}"
+                bundle[path] = data
+                if memo is not None:
+                    memo.fingerprints[path] = stale[number]
+
+    def render_facets() -> bytes:
+        return facets(site, config, list(members))
+
+    if memo is None:
+        bundle["search/facets.json"] = render_facets()
+    else:
+        key = (tuple(members), tuple(a.digest for a in site.articles))
+        bundle["search/facets.json"] = memo.produce("search/facets.json", key, render_facets)
     return bundle

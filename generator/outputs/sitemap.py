@@ -5,19 +5,27 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from .. import urls
+from ..cache import PageMemo
 from ..config import SiteConfig
 from ..model import Site
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
-def render_sitemap(html_files: list[str], site: Site, config: SiteConfig) -> bytes:
+def render_sitemap(html_files: list[str], site: Site, config: SiteConfig, memo: PageMemo | None = None
+                   ) -> bytes | None:
     """Every HTML page but 404, sorted, with absolute URLs; articles carry their date as lastmod."""
+    pages = sorted(f for f in html_files if f != "404.html")
+    dates = tuple((a.slug, a.date) for a in site.articles)
+    if memo is None:
+        return _sitemap(pages, site, config)
+    return memo.produce("sitemap.xml", (tuple(pages), dates), lambda: _sitemap(pages, site, config))
+
+
+def _sitemap(pages: list[str], site: Site, config: SiteConfig) -> bytes:
     lastmod = {urls.file_for(urls.article_path(a.slug)): a.date.strftime("%Y-%m-%d") for a in site.articles}
     root = ET.Element("urlset", {"xmlns": SITEMAP_NS})
-    for file in sorted(html_files):
-        if file == "404.html":
-            continue
+    for file in pages:
         entry = ET.SubElement(root, "url")
         ET.SubElement(entry, "loc").text = config.base_url + file.removesuffix("index.html")
         if file in lastmod:

@@ -7,7 +7,7 @@ const sort = form.elements.sort;
 const status = root.querySelector(".search-status");
 const list = root.querySelector(".search-results");
 const facetSelects = [...form.querySelectorAll("select[data-facet]")];
-const MAX_MATCHES = 200;
+const MAX_SHOWN = 200;
 
 const facets = await (await fetch(`${base}search/facets.json`)).json();
 const byUrl = new Map(facets.articles.map((a) => [a.url, a]));
@@ -46,15 +46,36 @@ function keep(article) {
   });
 }
 
+// The index comes in shards (pagefind/0/, pagefind/1/, …), merged into one search; each shard's
+// ids.json names the article behind each result, so no result's fragment has to be fetched.
+async function loadIndex() {
+  const shards = facets.shards.map((n) => `${base}pagefind/${n}/`);
+  const [engine, ...idMaps] = await Promise.all([
+    import(`${shards[0]}pagefind.js`),
+    ...shards.map(async (shard) => (await fetch(`${shard}ids.json`)).json()),
+  ]);
+  for (const shard of shards.slice(1)) await engine.mergeIndex(shard);
+  const ids = new Map();
+  for (const map of idMaps) {
+    // The same id in two shards (a short hash) is ambiguous: that result's own data says which.
+    for (const [id, url] of Object.entries(map)) ids.set(id, ids.has(id) ? null : url);
+  }
+  return { engine, ids };
+}
+
 async function matches(words) {
-  pagefind ??= await import(`${base}pagefind/pagefind.js`);
-  const found = await pagefind.search(words, sort.value === "date" ? { sort: { date: "desc" } } : {});
-  const data = await Promise.all(found.results.slice(0, MAX_MATCHES).map((r) => r.data()));
-  return data.map((d) => byUrl.get(d.url)).filter(Boolean);
+  if (!facets.shards.length) return [];  // a site with no articles yet
+  pagefind ??= await loadIndex();
+  const found = await pagefind.engine.search(words);
+  const urls = await Promise.all(found.results.map(async (r) => pagefind.ids.get(r.id) ?? (await r.data()).url));
+  const articles = urls.map((url) => byUrl.get(url)).filter(Boolean);
+  // Best match comes from the index; newest first from the dates in facets.json, across every shard.
+  if (sort.value === "date") articles.sort((a, b) => b.date.localeCompare(a.date) || a.url.localeCompare(b.url));
+  return articles;
 }
 
 function show(articles, words) {
-  list.replaceChildren(...articles.map((a) => {
+  list.replaceChildren(...articles.slice(0, MAX_SHOWN).map((a) => {
     const item = document.createElement("li");
     item.className = "search-result";
     const link = Object.assign(document.createElement("a"), { href: a.url, textContent: a.title });
@@ -68,7 +89,8 @@ function show(articles, words) {
     return item;
   }));
   const what = words ? ` for “${words}”` : "";
-  status.textContent = `${articles.length} article${articles.length === 1 ? "" : "s"}${what}.`;
+  const more = articles.length > MAX_SHOWN ? ` The first ${MAX_SHOWN} are shown; add words or a filter to narrow them.` : "";
+  status.textContent = `${articles.length} article${articles.length === 1 ? "" : "s"}${what}.${more}`;
 }
 
 async function run() {
