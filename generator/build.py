@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterable
 
 from . import __version__
 from .cache import (ContentCache, PageMemo, load_cache, load_memo, remembered_related, save_memo,
@@ -21,27 +21,32 @@ from .outputs.sitemap import render_extras, render_sitemap
 from .render import make_environment, render_redirects, render_site
 from .terms import load_redirects
 from .termdata import load_term_data
-from .write import WriteReport, write_output
+from .stamp import inputs_digest, save_stamp, unchanged_since_last_build
+from .write import MANIFEST, WriteReport, write_output
 
 
 @dataclass(frozen=True, slots=True)
 class BuildResult:
-    """What a build made and wrote, and the warnings it found."""
+    """What a build made and wrote, and the warnings it found. When its stamp showed nothing had
+    changed, nothing was built: `site` is None, `files` empty, and the counts are the last build's."""
 
-    site: Site
+    site: Site | None
     files: dict[str, bytes | None]
     report: WriteReport | None
     warnings: tuple[Problem, ...]
+    articles: int
+    pages: dict[str, int]
 
-    def page_counts(self) -> dict[str, int]:
-        """HTML pages by their first path segment: articles, topics, timeline…"""
-        counts: Counter[str] = Counter()
-        for path in self.files:
-            if path == "404.html":
-                counts["404"] += 1
-            elif path.endswith(".html"):
-                counts[path.split("/")[0] if "/" in path and not path.startswith("page/") else "home"] += 1
-        return dict(sorted(counts.items()))
+
+def page_counts(files: Iterable[str]) -> dict[str, int]:
+    """HTML pages by their first path segment: articles, topics, timeline…"""
+    counts: Counter[str] = Counter()
+    for path in files:
+        if path == "404.html":
+            counts["404"] += 1
+        elif path.endswith(".html"):
+            counts[path.split("/")[0] if "/" in path and not path.startswith("page/") else "home"] += 1
+    return dict(sorted(counts.items()))
 
 
 def _salt(config: SiteConfig, site: Site) -> str:
@@ -75,9 +80,16 @@ def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | N
 def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cache: bool = True) -> BuildResult:
     """Render everything, then write it; a problem anywhere leaves output/ as it was.
 
-    With the cache (the default), unchanged pages are neither parsed nor rendered again; the result is
-    byte-for-byte what a clean build writes.
+    With the cache (the default), a build whose inputs and output/ are as the last one left them does
+    nothing (see stamp.py), and otherwise unchanged pages are neither parsed nor rendered again; the
+    result is byte-for-byte what a clean build writes.
     """
+    inputs = inputs_digest(config) if use_cache and write else ""
+    last = unchanged_since_last_build(config, inputs) if inputs else None
+    if last is not None:
+        if strict and last.warnings:
+            raise InputError(tuple(Problem(p.path, p.line, p.message) for p in last.warnings))
+        return BuildResult(None, {}, WriteReport((), len(last.outputs), ()), last.warnings, last.articles, last.pages)
     cache = load_cache(config) if use_cache else None
     if cache is not None and cache.notice:
         print(f"notice: {cache.notice}", file=sys.stderr)
@@ -92,4 +104,7 @@ def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cach
             cache.close()
     if memo is not None:
         save_memo(config, memo)
-    return BuildResult(site, files, report, warnings)
+    counts = page_counts(files)
+    if inputs:
+        save_stamp(config, inputs, [*files, MANIFEST], len(site.articles), counts, warnings)
+    return BuildResult(site, files, report, warnings, len(site.articles), counts)

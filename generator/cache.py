@@ -75,6 +75,8 @@ class ContentCache:
     @staticmethod
     def _reuse(path: str, entry: tuple[int, int, str, str | None, str]) -> tuple[Article | None, tuple[Problem, ...]]:
         article = _article(json.loads(entry[3])) if entry[3] else None
+        if entry[4] == "[]":
+            return article, ()
         return article, tuple(Problem(path, line, message, warning) for line, message, warning in json.loads(entry[4]))
 
     def store(self, path: str, stat: os.stat_result, data: bytes, article: Article | None, body_html: str,

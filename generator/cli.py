@@ -47,9 +47,13 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(warning, file=sys.stderr)
     report = result.report
     assert report is not None
-    pages = sum(result.page_counts().values())
-    by_type = ", ".join(f"{k} {v}" for k, v in result.page_counts().items())
-    print(f"Built {pages} pages ({by_type}) from {len(result.site.articles)} articles into "
+    pages = sum(result.pages.values())
+    by_type = ", ".join(f"{k} {v}" for k, v in result.pages.items())
+    if result.site is None:
+        print(f"Nothing changed since the last build: {config.output_dir} holds its {pages} pages "
+              f"({by_type}) from {result.articles} articles ({time.perf_counter() - started:.2f}s).")
+        return 0
+    print(f"Built {pages} pages ({by_type}) from {result.articles} articles into "
           f"{config.output_dir} in {time.perf_counter() - started:.2f}s: {len(report.written)} written, "
           f"{report.unchanged} unchanged, {len(report.removed)} removed.")
     return 0

@@ -153,16 +153,20 @@ class Deferred:
 
 def _key(value: Any, look: "Lookup") -> Any:
     """A template context as plain, hashable data; each article, term or month stands for the hash of
-    all its fields (a term's repr alone lists every article it has)."""
-    if isinstance(value, (str, int, float, type(None))):
+    all its fields (a term's repr alone lists every article it has). Exact types, for speed: this
+    runs for every page of every build."""
+    kind = type(value)
+    if kind is str or kind is int or value is None or kind is float or kind is bool:
         return value
-    if isinstance(value, (Article, Term, Month, TaxonomyConfig)):
+    if kind is Article:
+        return value.digest
+    if kind is list or kind is tuple:
+        return tuple(v.digest if type(v) is Article else _key(v, look) for v in value)
+    if kind is dict:
+        return tuple((k, _key(value[k], look)) for k in sorted(value))
+    if kind is Term or kind is Month or kind is TaxonomyConfig:
         return look.digest(value)
-    if isinstance(value, (list, tuple)):
-        return tuple(_key(v, look) for v in value)
-    if isinstance(value, dict):
-        return tuple(sorted((k, _key(v, look)) for k, v in value.items()))
-    if isinstance(value, Deferred):
+    if kind is Deferred:
         return _key(value.key, look)
     return repr(value)
 
@@ -243,7 +247,7 @@ def _pages(site: Site, look: Lookup) -> Iterator[tuple[str, str, dict[str, Any]]
             "taxonomy": config, "terms": _index_order(taxonomy.terms, config)}
         for term in taxonomy.terms:
             counts = monthly_counts(look.articles[s].date for s in term.articles)
-            chart = Deferred(tuple(sorted(counts.items())), lambda counts=counts: month_chart(counts, height=80))
+            chart = Deferred(repr(sorted(counts.items())), lambda counts=counts: month_chart(counts, height=80))
             related_terms = [(look.terms[(term.taxonomy, slug)], n) for slug, n in term.related]
             yield from _list_pages(term.articles, urls.term_path(term.taxonomy, term.slug), "term.html", look,
                                    term=term, taxonomy=config, chart=chart, related_terms=related_terms)

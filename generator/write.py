@@ -57,11 +57,16 @@ def _previous_files(output_dir: Path) -> set[str]:
         return set()
 
 
-def _inside(output_dir: Path, relative: str) -> Path:
-    """output_dir/relative, refusing any path that could leave it (checked on the text: no resolving)."""
+def _check_inside(output_dir: Path, relative: str) -> None:
+    """Refuse any path that could leave output_dir (checked on the text: no resolving)."""
     parts = relative.split("/")
     if relative.startswith("/") or "\\" in relative or any(p in ("", ".", "..") for p in parts) or "\0" in relative:
         raise ValueError(f"refusing to write {relative!r} outside {output_dir}")
+
+
+def _inside(output_dir: Path, relative: str) -> Path:
+    """output_dir/relative, once _check_inside has passed it."""
+    _check_inside(output_dir, relative)
     return output_dir / relative
 
 
@@ -86,7 +91,7 @@ def write_output(output_dir: Path, files: dict[str, bytes | None]) -> WriteRepor
     """
     recover(output_dir)
     for relative in files:
-        _inside(output_dir, relative)
+        _check_inside(output_dir, relative)
     manifest = json.dumps({"files": sorted(files)}, indent=0, sort_keys=True).encode() + b"\n"
     # None: the build knows this file is already exactly right (see cache.PageMemo).
     changed = [r for r in sorted(files) if files[r] is not None and not _unchanged(output_dir / r, files[r])]

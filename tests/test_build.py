@@ -61,7 +61,7 @@ def test_every_page_type_is_written(golden_config) -> None:
         assert (out / path).is_file(), path
     assert not (out / "places/china/feed.xml").exists(), "places has feeds: false"
     assert not (out / "articles/an-unfinished-draft").exists(), "drafts are not published"
-    assert result.page_counts()["articles"] == 5
+    assert result.pages["articles"] == 5
 
 
 def test_aliases_from_data_file_merge_into_one_term(golden_config) -> None:
