@@ -14,13 +14,9 @@ from .config import SiteConfig
 from .content import load_articles
 from .index import build_site
 from .model import InputError, Problem, Site
-from .outputs.assets import read_static
-from .outputs.feeds import render_feeds
-from .outputs.search import search_files
-from .outputs.sitemap import render_extras, render_sitemap
-from .render import make_environment, render_redirects, render_site
 from .terms import load_redirects
 from .termdata import load_term_data
+from .timing import stage
 from .stamp import inputs_digest, save_stamp, unchanged_since_last_build
 from .write import MANIFEST, WriteReport, write_output
 
@@ -59,21 +55,35 @@ def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | N
                memo_for: Callable[[str], PageMemo] | None = None,
                ) -> tuple[Site, dict[str, bytes | None], tuple[Problem, ...], PageMemo | None]:
     """content/, data/ and templates/ → every output file in memory (None: unchanged on disk)."""
+    # Imported here, not at the top: a build its stamp shows to be up to date never needs Jinja,
+    # Pagefind or the XML writers, and loading them would be most of its time.
+    from .outputs.assets import read_static
+    from .outputs.feeds import render_feeds
+    from .outputs.search import search_files
+    from .outputs.sitemap import render_extras, render_sitemap
+    from .render import make_environment, render_redirects, render_site
+
     root = config.config_path.parent
-    term_data = {t.key: load_term_data(config.data_dir, t.key, root) for t in config.taxonomies}
-    articles, warnings, bodies = load_articles(config, root, cache)
+    with stage("load content"):
+        term_data = {t.key: load_term_data(config.data_dir, t.key, root) for t in config.taxonomies}
+        articles, warnings, bodies = load_articles(config, root, cache)
     if strict and warnings:
         raise InputError(tuple(Problem(p.path, p.line, p.message) for p in warnings))
-    site = build_site(articles, config, term_data, bodies, remembered_related(config) if cache is not None else None)
-    memo = memo_for(_salt(config, site)) if memo_for else None
-    env = make_environment(config)
-    files = render_site(site, config, env, memo)
-    files["sitemap.xml"] = render_sitemap(list(files), site, config, memo)
-    files.update(render_redirects(load_redirects(config.data_dir), files, env))
-    files.update(search_files(files, site, config, memo))
-    files.update(render_feeds(site, config, memo))
-    files.update(render_extras(config))
-    files.update(read_static(config.templates_dir))
+    with stage("index"):
+        site = build_site(articles, config, term_data, bodies,
+                          remembered_related(config) if cache is not None else None)
+    with stage("render pages"):
+        memo = memo_for(_salt(config, site)) if memo_for else None
+        env = make_environment(config, config.config_path.parent / ".digest-cache" / "jinja" if cache else None)
+        files = render_site(site, config, env, memo)
+        files["sitemap.xml"] = render_sitemap(list(files), site, config, memo)
+        files.update(render_redirects(load_redirects(config.data_dir), files, env))
+    with stage("search index"):
+        files.update(search_files(files, site, config, memo))
+    with stage("feeds and assets"):
+        files.update(render_feeds(site, config, memo))
+        files.update(render_extras(config))
+        files.update(read_static(config.templates_dir))
     return site, files, warnings, memo
 
 
@@ -84,8 +94,9 @@ def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cach
     nothing (see stamp.py), and otherwise unchanged pages are neither parsed nor rendered again; the
     result is byte-for-byte what a clean build writes.
     """
-    inputs = inputs_digest(config) if use_cache and write else ""
-    last = unchanged_since_last_build(config, inputs) if inputs else None
+    with stage("check stamp"):
+        inputs = inputs_digest(config) if use_cache and write else ""
+        last = unchanged_since_last_build(config, inputs) if inputs else None
     if last is not None:
         if strict and last.warnings:
             raise InputError(tuple(Problem(p.path, p.line, p.message) for p in last.warnings))
@@ -96,15 +107,17 @@ def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cach
     memo_for = (lambda salt: load_memo(config, salt)) if use_cache and write else None
     try:
         site, files, warnings, memo = render_all(config, strict, cache, memo_for)
-        report = write_output(config.output_dir, files) if write else None
-        if cache is not None and write:
-            cache.save()
+        with stage("write output"):
+            report = write_output(config.output_dir, files) if write else None
+            if cache is not None and write:
+                cache.save()
     finally:
         if cache is not None:
             cache.close()
-    if memo is not None:
-        save_memo(config, memo)
-    counts = page_counts(files)
-    if inputs:
-        save_stamp(config, inputs, [*files, MANIFEST], len(site.articles), counts, warnings)
+    with stage("save caches"):
+        if memo is not None:
+            save_memo(config, memo)
+        counts = page_counts(files)
+        if inputs:
+            save_stamp(config, inputs, [*files, MANIFEST], len(site.articles), counts, warnings)
     return BuildResult(site, files, report, warnings, len(site.articles), counts)

@@ -22,6 +22,7 @@ from .model import Article, Problem
 from .write import atomic_write
 
 FORMAT = 2
+MEMO_FORMAT = 3
 
 
 def cache_file(config: SiteConfig) -> Path:
@@ -185,8 +186,9 @@ class PageMemo:
 
     output_dir: Path
     salt: str
-    previous: dict[str, list[Any]] = field(default_factory=dict)  # path → [fingerprint, size, mtime_ns]
+    previous: dict[str, list[Any]] = field(default_factory=dict)  # path → [fingerprint, size, mtime_ns, sha]
     fingerprints: dict[str, str] = field(default_factory=dict)
+    hashes: dict[str, str] = field(default_factory=dict)  # path → sha256 of the page's bytes
     kept: set[str] = field(default_factory=set)  # skipped: the file is still as `previous` records it
     _groups: dict[str, list[str]] | None = None  # previous paths by their first two folders
 
@@ -200,10 +202,13 @@ class PageMemo:
                 stat = os.stat(f"{self.output_dir}/{path}")
                 if stat.st_size == old[1] and stat.st_mtime_ns == old[2]:
                     self.kept.add(path)
+                    self.hashes[path] = old[3]
                     return None
             except OSError:
                 pass
-        return render()
+        data = render()
+        self.hashes[path] = hashlib.sha256(data).hexdigest()
+        return data
 
 
     def keep_group(self, prefix: str, fingerprint: str) -> list[str] | None:
@@ -246,10 +251,11 @@ def templates_digest(templates_dir: Path) -> str:
 def load_memo(config: SiteConfig, salt: str) -> PageMemo:
     try:
         data = json.loads(memo_file(config).read_text(encoding="utf-8"))
-        previous = data["pages"] if data.get("format") == FORMAT and isinstance(data.get("pages"), dict) else {}
+        previous = data["pages"] if data.get("format") == MEMO_FORMAT and isinstance(data.get("pages"), dict) else {}
     except (OSError, ValueError, KeyError, TypeError):
         previous = {}
-    return PageMemo(config.output_dir, salt, previous)
+    # Hashed once here, not with every page's key: the salt lists every term name.
+    return PageMemo(config.output_dir, hashlib.sha256(salt.encode("utf-8")).hexdigest(), previous)
 
 
 def save_memo(config: SiteConfig, memo: PageMemo) -> None:
@@ -263,10 +269,10 @@ def save_memo(config: SiteConfig, memo: PageMemo) -> None:
             stat = os.stat(f"{config.output_dir}/{path}")
         except OSError:
             continue
-        pages[path] = [fingerprint, stat.st_size, stat.st_mtime_ns]
+        pages[path] = [fingerprint, stat.st_size, stat.st_mtime_ns, memo.hashes.get(path, "")]
     if pages == memo.previous:
         return
-    text = json.dumps({"format": FORMAT, "pages": pages}, separators=(",", ":"))
+    text = json.dumps({"format": MEMO_FORMAT, "pages": pages}, separators=(",", ":"))
     atomic_write(memo_file(config), text.encode("utf-8"), durable=False)
 
 

@@ -13,6 +13,7 @@ from typing import Callable, Sequence
 from . import __version__
 import yaml
 
+from . import timing
 from .build import build
 from .check import check
 from .slugs import slugify_title
@@ -43,6 +44,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     config = _site_config(args)
     result = build(config, strict=args.strict)
+    if args.timings:
+        print(f"Stages:\n{timing.report()}", file=sys.stderr)
     for warning in result.warnings:
         print(warning, file=sys.stderr)
     report = result.report
@@ -196,6 +199,7 @@ def make_parser() -> argparse.ArgumentParser:
     build_parser.add_argument("--output", help="folder to write the site to (default: output_dir)")
     build_parser.add_argument("--base-url", help="URL the site is served from, e.g. https://u.github.io/repo/")
     build_parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build_parser.add_argument("--timings", action="store_true", help="print how long each stage took")
     build_parser.set_defaults(run=cmd_build)
 
     ingest_parser = commands.add_parser("ingest", help="turn raw dumps into pages in content/")

@@ -6,8 +6,10 @@ import html
 import re
 from functools import lru_cache
 
-import markdown
-import nh3
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import markdown
 
 _EXTENSIONS = ("attr_list", "fenced_code", "tables", "sane_lists", "toc")
 _ALLOWED_TAGS = {
@@ -28,7 +30,10 @@ _SPACE_RE = re.compile(r"\s+")
 
 
 @lru_cache(maxsize=2)
-def _converter(allow_raw_html: bool) -> markdown.Markdown:
+def _converter(allow_raw_html: bool) -> "markdown.Markdown":
+    # Imported here: a build that parses no page (all cached) should not pay for loading Markdown.
+    import markdown
+
     md = markdown.Markdown(extensions=list(_EXTENSIONS), extension_configs={"toc": {"permalink": False}})
     if not allow_raw_html:
         # Without these two, `<script>` in a page is passed through; with them it is shown as text.
@@ -57,6 +62,8 @@ def too_deep(text: str) -> int:
 
 def render_markdown(text: str, allow_raw_html: bool = False) -> str:
     """Markdown → HTML with no script, handler or unsafe URL, whatever the text held."""
+    import nh3  # here, like markdown: see _converter
+
     md = _converter(allow_raw_html)
     md.reset()
     rendered = md.convert(text)

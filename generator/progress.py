@@ -5,8 +5,6 @@ from __future__ import annotations
 import sys
 from typing import Iterable, TypeVar
 
-from tqdm import tqdm
-
 T = TypeVar("T")
 MIN_ITEMS = 200  # below this the work is over before a bar would be read
 
@@ -15,4 +13,6 @@ def progress(items: Iterable[T], total: int, label: str) -> Iterable[T]:
     """`items`, with a bar on stderr while they are worked through, if it is worth showing."""
     if total < MIN_ITEMS or not sys.stderr.isatty():
         return items
+    from tqdm import tqdm  # only when a bar is shown: importing it costs 50 ms every run
+
     return tqdm(items, total=total, desc=label, unit=" files", leave=False, file=sys.stderr)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import jinja2
 from markupsafe import Markup
@@ -118,10 +118,15 @@ class Lookup:
         return older, newer
 
 
-def make_environment(config: SiteConfig) -> jinja2.Environment:
-    """Templates from the site's templates/ folder: autoescaped, and an unknown name is an error."""
+def make_environment(config: SiteConfig, compiled: Path | None = None) -> jinja2.Environment:
+    """Templates from the site's templates/ folder: autoescaped, and an unknown name is an error.
+
+    `compiled`, if given, is a folder where Jinja keeps compiled templates between builds (checked
+    against each template's modification time), so a small rebuild does not compile them again.
+    """
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(config.templates_dir)),
+        bytecode_cache=_bytecode_cache(compiled) if compiled else None,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -143,32 +148,32 @@ def make_environment(config: SiteConfig) -> jinja2.Environment:
     return env
 
 
+def _bytecode_cache(folder: Path) -> jinja2.BytecodeCache | None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
 @dataclass(frozen=True, slots=True)
-class Deferred:
-    """A context value worked out only if its page is rendered; `key` stands for it in the fingerprint."""
+class PagePlan:
+    """One page to make: its path and template, what it shows as a key, and a way to build its context.
 
-    key: Any
-    compute: Callable[[], Any]
+    The key names everything the context holds — each article, term or month by the hash of all its
+    fields — so a page whose key (and the build's salt) is unchanged renders to the bytes it did
+    last time, and its context is never built. Keys are plain strings, made in microseconds: this
+    runs for every page of every build.
+    """
+
+    path: str
+    template: str
+    key: str
+    context: Callable[[], dict[str, Any]]
 
 
-def _key(value: Any, look: "Lookup") -> Any:
-    """A template context as plain, hashable data; each article, term or month stands for the hash of
-    all its fields (a term's repr alone lists every article it has). Exact types, for speed: this
-    runs for every page of every build."""
-    kind = type(value)
-    if kind is str or kind is int or value is None or kind is float or kind is bool:
-        return value
-    if kind is Article:
-        return value.digest
-    if kind is list or kind is tuple:
-        return tuple(v.digest if type(v) is Article else _key(v, look) for v in value)
-    if kind is dict:
-        return tuple((k, _key(value[k], look)) for k in sorted(value))
-    if kind is Term or kind is Month or kind is TaxonomyConfig:
-        return look.digest(value)
-    if kind is Deferred:
-        return _key(value.key, look)
-    return repr(value)
+def _digests(articles: Iterable[Article | None]) -> str:
+    return " ".join(a.digest if a is not None else "-" for a in articles)
 
 
 def render_site(site: Site, config: SiteConfig, env: jinja2.Environment,
@@ -177,18 +182,18 @@ def render_site(site: Site, config: SiteConfig, env: jinja2.Environment,
     look = Lookup(site, config, env)
     pages: dict[str, bytes | None] = {}
 
-    def render(template: str, path: str, context: dict[str, Any]) -> bytes:
-        values = {k: v.compute() if isinstance(v, Deferred) else v for k, v in context.items()}
-        return env.get_template(template).render(page_path=path, lookup=look, **values).encode("utf-8")
+    def render(plan: PagePlan) -> bytes:
+        template = env.get_template(plan.template)
+        return template.render(page_path=plan.path, lookup=look, **plan.context()).encode("utf-8")
 
     try:
-        for path, template, context in [*_pages(site, look), ("404.html", "404.html", {})]:
-            file = urls.file_for(path)
+        for plan in [*_pages(site, look), PagePlan("404.html", "404.html", "", dict)]:
+            file = urls.file_for(plan.path)
             if memo is None:
-                pages[file] = render(template, path, context)
+                pages[file] = render(plan)
             else:
-                pages[file] = memo.produce(file, (template, path, _key(context, look)),
-                                           lambda: render(template, path, context))
+                pages[file] = memo.produce(file, f"{plan.template}|{plan.path}|{plan.key}",
+                                           lambda: render(plan))
     except jinja2.TemplateNotFound as err:
         raise InputError((Problem(str(config.templates_dir), 1, f"template `{err.name}` not found; copy it from the "
                                                                f"default theme or fix `templates_dir`"),)) from None
@@ -227,37 +232,46 @@ def _paginate(items: tuple[str, ...], first_path: str, size: int) -> Iterator[tu
         yield pagination.path(number), pagination, items[(number - 1) * size: number * size]
 
 
-def _list_pages(slugs: tuple[str, ...], first_path: str, template: str, look: Lookup,
-                **context: Any) -> Iterator[tuple[str, str, dict[str, Any]]]:
+def _list_pages(slugs: tuple[str, ...], first_path: str, template: str, look: Lookup, key: str,
+                context: Callable[[], dict[str, Any]] = dict) -> Iterator[PagePlan]:
+    """The pages of one list; `key` and `context` are what its pages share besides their articles."""
     for path, pagination, page_slugs in _paginate(slugs, first_path, look.config.page_size):
-        yield path, template, {"articles": [look.articles[s] for s in page_slugs], "pagination": pagination,
-                               **context}
+        articles = [look.articles[s] for s in page_slugs]
+        yield PagePlan(path, template, f"{key}|{pagination.number}/{pagination.count}|{_digests(articles)}",
+                       lambda a=articles, p=pagination: {"articles": a, "pagination": p, **context()})
 
 
-def _pages(site: Site, look: Lookup) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """(page path, template, context) for every HTML page but 404."""
-    yield from _list_pages(tuple(a.slug for a in site.articles), "", "index.html", look)
+def _pages(site: Site, look: Lookup) -> Iterator[PagePlan]:
+    """A plan for every HTML page but 404."""
+    yield from _list_pages(tuple(a.slug for a in site.articles), "", "index.html", look, "")
     for article in site.articles:
         older, newer = look.neighbours(article)
         related = [look.articles[s] for s in look.related[article.slug]]
-        yield urls.article_path(article.slug), "article.html", {
-            "article": article, "older": older, "newer": newer, "related": related}
+        yield PagePlan(urls.article_path(article.slug), "article.html", _digests([article, older, newer, *related]),
+                       lambda a=article, o=older, n=newer, r=related: {"article": a, "older": o, "newer": n,
+                                                                         "related": r})
     for taxonomy, config in zip(site.taxonomies, look.config.taxonomies):
-        yield urls.taxonomy_path(taxonomy.key), "taxonomy.html", {
-            "taxonomy": config, "terms": _index_order(taxonomy.terms, config)}
+        ordered = _index_order(taxonomy.terms, config)
+        yield PagePlan(urls.taxonomy_path(taxonomy.key), "taxonomy.html",
+                       f"{look.digest(config)}|{' '.join(look.digest(t) for t in ordered)}",
+                       lambda c=config, o=ordered: {"taxonomy": c, "terms": o})
         for term in taxonomy.terms:
             counts = monthly_counts(look.articles[s].date for s in term.articles)
-            chart = Deferred(repr(sorted(counts.items())), lambda counts=counts: month_chart(counts, height=80))
             related_terms = [(look.terms[(term.taxonomy, slug)], n) for slug, n in term.related]
-            yield from _list_pages(term.articles, urls.term_path(term.taxonomy, term.slug), "term.html", look,
-                                   term=term, taxonomy=config, chart=chart, related_terms=related_terms)
-    yield "search/", "search.html", {}
-    yield "timeline/", "timeline.html", {
+            key = (f"{look.digest(term)}|{look.digest(config)}|{sorted(counts.items())}|"
+                   f"{' '.join(f'{look.digest(t)}:{n}' for t, n in related_terms)}")
+            yield from _list_pages(term.articles, urls.term_path(term.taxonomy, term.slug), "term.html", look, key,
+                                   lambda t=term, c=config, n=counts, r=related_terms: {
+                                       "term": t, "taxonomy": c, "chart": month_chart(n, height=80),
+                                       "related_terms": r})
+    yield PagePlan("search/", "search.html", "", dict)
+    months = " ".join(look.digest(m) for m in site.months)
+    yield PagePlan("timeline/", "timeline.html", months, lambda: {
         "months": site.months, "chart": month_chart({(m.year, m.month): len(m.articles) for m in site.months}),
-        "years": _years(site.months)}
+        "years": _years(site.months)})
     for month in site.months:
         yield from _list_pages(month.articles, urls.month_path(month.year, month.month), "month.html", look,
-                               month=month, months=site.months)
+                               f"{look.digest(month)}|{months}", lambda m=month: {"month": m, "months": site.months})
 
 
 def _index_order(terms: tuple[Term, ...], config: TaxonomyConfig) -> list[Term]:

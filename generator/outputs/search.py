@@ -116,11 +116,11 @@ def facets(site: Site, config: SiteConfig, shards: list[int]) -> bytes:
 
 def _shard_key(paths: list[str], files: dict[str, bytes | None], config: SiteConfig, count: int,
                memo: PageMemo | None) -> str:
-    """What a shard's bundle depends on: its pages (by fingerprint, else by their bytes) and Pagefind."""
+    """What a shard's bundle depends on: its pages' bytes (by hash) and Pagefind."""
     digest = hashlib.sha256(f"{get_executable().stat().st_size}|{config.language}|{count}".encode())
     for path in paths:
-        # Fingerprints name the bytes they render to, rendered this time or not.
-        part = memo.fingerprints[path] if memo is not None else hashlib.sha256(files[path] or b"").hexdigest()
+        # The memo knows the hash of every page, rendered this time or kept from the last build.
+        part = memo.hashes[path] if memo is not None else hashlib.sha256(files[path] or b"").hexdigest()
         digest.update(f"{path}\0{part}\0".encode())
     return digest.hexdigest()
 
