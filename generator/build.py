@@ -11,7 +11,7 @@ from . import __version__
 from .cache import (ContentCache, PageMemo, load_cache, load_memo, remembered_related, save_memo,
                     templates_digest)
 from .config import SiteConfig
-from .content import load_articles
+from .content import ContentListing, content_files, load_articles
 from .index import build_site
 from .model import InputError, Problem, Site
 from .terms import load_redirects
@@ -52,7 +52,7 @@ def _salt(config: SiteConfig, site: Site) -> str:
 
 
 def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | None = None,
-               memo_for: Callable[[str], PageMemo] | None = None,
+               memo_for: Callable[[str], PageMemo] | None = None, listing: ContentListing | None = None,
                ) -> tuple[Site, dict[str, bytes | None], tuple[Problem, ...], PageMemo | None]:
     """content/, data/ and templates/ → every output file in memory (None: unchanged on disk)."""
     # Imported here, not at the top: a build its stamp shows to be up to date never needs Jinja,
@@ -66,7 +66,7 @@ def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | N
     root = config.config_path.parent
     with stage("load content"):
         term_data = {t.key: load_term_data(config.data_dir, t.key, root) for t in config.taxonomies}
-        articles, warnings, bodies = load_articles(config, root, cache)
+        articles, warnings, bodies = load_articles(config, root, cache, listing)
     if strict and warnings:
         raise InputError(tuple(Problem(p.path, p.line, p.message) for p in warnings))
     with stage("index"):
@@ -95,7 +95,8 @@ def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cach
     result is byte-for-byte what a clean build writes.
     """
     with stage("check stamp"):
-        inputs = inputs_digest(config) if use_cache and write else ""
+        listing = content_files(config.content_dir)  # read once: for the stamp, then for loading
+        inputs = inputs_digest(config, listing) if use_cache and write else ""
         last = unchanged_since_last_build(config, inputs) if inputs else None
     if last is not None:
         if strict and last.warnings:
@@ -106,7 +107,7 @@ def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cach
         print(f"notice: {cache.notice}", file=sys.stderr)
     memo_for = (lambda salt: load_memo(config, salt)) if use_cache and write else None
     try:
-        site, files, warnings, memo = render_all(config, strict, cache, memo_for)
+        site, files, warnings, memo = render_all(config, strict, cache, memo_for, listing)
         with stage("write output"):
             report = write_output(config.output_dir, files) if write else None
             if cache is not None and write:
@@ -119,5 +120,6 @@ def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cach
             save_memo(config, memo)
         counts = page_counts(files)
         if inputs:
-            save_stamp(config, inputs, [*files, MANIFEST], len(site.articles), counts, warnings)
+            untouched = {p: memo.previous[p][1:3] for p in memo.kept} if memo is not None else {}
+            save_stamp(config, inputs, [*files, MANIFEST], untouched, len(site.articles), counts, warnings)
     return BuildResult(site, files, report, warnings, len(site.articles), counts)

@@ -217,7 +217,10 @@ def parse_page(text: str, path: str, config: SiteConfig) -> ParsedPage:
     return ParsedPage(article, body_html, tuple(problems))
 
 
-def content_files(content_dir: Path) -> tuple[list[tuple[str, os.stat_result]], list[str]]:
+ContentListing = tuple[list[tuple[str, os.stat_result]], list[str]]
+
+
+def content_files(content_dir: Path) -> ContentListing:
     """(every page below content_dir with its stat, sorted by path; links that lead out of content/).
 
     Hidden files and folders are skipped, and so are linked folders; a linked file counts if it
@@ -274,8 +277,8 @@ class Bodies(Mapping[str, str]):
         return len(self._fresh)
 
 
-def load_articles(config: SiteConfig, display_root: Path, cache: ContentCache | None = None
-                  ) -> tuple[tuple[Article, ...], tuple[Problem, ...], Bodies]:
+def load_articles(config: SiteConfig, display_root: Path, cache: ContentCache | None = None,
+                  listing: ContentListing | None = None) -> tuple[tuple[Article, ...], tuple[Problem, ...], Bodies]:
     """Read and validate every page; raises InputError with all errors, returns warnings.
 
     With a cache, a page whose bytes are unchanged is not parsed again (nor its body read); only
@@ -284,7 +287,7 @@ def load_articles(config: SiteConfig, display_root: Path, cache: ContentCache | 
     articles: list[Article] = []
     problems: list[Problem] = []
     bodies: dict[str, str] = {}
-    pages, outside = content_files(config.content_dir)
+    pages, outside = listing or content_files(config.content_dir)
     root = str(display_root) + os.sep
     shown = lambda name: name[len(root):] if name.startswith(root) else name  # noqa: E731
     problems += [Problem(shown(link), 1, "skipped: a link to a file outside content/", warning=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import os
 from collections import Counter, defaultdict
 from dataclasses import replace
@@ -94,19 +95,22 @@ def related_articles(articles: tuple[Article, ...], taxonomies: tuple[Taxonomy, 
             article_terms[slug].append((key, term_slug))
     result = []
     for article in articles:
+        # Counter.update counts a whole member list in C; a weight of 3 counts it three times.
         scores: Counter[str] = Counter()
         for key, term_slug in article_terms[article.slug]:
-            for other in term_members[(key, term_slug)]:
-                scores[other] += weights[key]
+            for _ in range(weights[key]):
+                scores.update(term_members[(key, term_slug)])
         scores.pop(article.slug, None)
 
         def nearness(slug: str) -> tuple[int, float, str]:
             return (-scores[slug], abs((by_slug[slug].date - article.date).total_seconds()), slug)
 
-        chosen = sorted(scores, key=nearness)[:count]
+        # Only candidates scoring at least the count-th best score can be chosen: rank just those.
+        floor = heapq.nlargest(count, scores.values())[-1] if 0 < count < len(scores) else 0
+        chosen = sorted((s for s, score in scores.items() if score >= floor), key=nearness)[:count]
         if len(chosen) < MIN_RELATED:
-            rest = sorted((s for s in by_slug if s != article.slug and s not in chosen), key=nearness)
-            chosen += rest[:MIN_RELATED - len(chosen)]
+            rest = (s for s in by_slug if s != article.slug and s not in chosen)
+            chosen += heapq.nsmallest(MIN_RELATED - len(chosen), rest, key=nearness)
         result.append((article.slug, tuple(chosen)))
     return tuple(sorted(result))
 

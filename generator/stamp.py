@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import SiteConfig
-from .content import content_files
+from .content import ContentListing
 from .model import Problem
 from .write import atomic_write
 
@@ -54,9 +54,9 @@ def _stats(folder: Path) -> list[tuple[str, int, int]]:
     return found
 
 
-def inputs_digest(config: SiteConfig) -> str:
+def inputs_digest(config: SiteConfig, listing: ContentListing) -> str:
     """Every input a build reads, by path, size and modification time."""
-    pages, outside = content_files(config.content_dir)
+    pages, outside = listing
     parts = [__version__, repr(config), os.environ.get("SOURCE_DATE_EPOCH", ""), repr(outside),
              repr([(name, s.st_size, s.st_mtime_ns) for name, s in pages]),
              repr(_stats(config.templates_dir)), repr(_stats(config.data_dir)), repr(_stats(_CODE))]
@@ -80,10 +80,15 @@ def unchanged_since_last_build(config: SiteConfig, inputs: str) -> Stamp | None:
         return None
 
 
-def save_stamp(config: SiteConfig, inputs: str, files: list[str], articles: int, pages: dict[str, int],
-               warnings: tuple[Problem, ...]) -> None:
+def save_stamp(config: SiteConfig, inputs: str, files: list[str], known: dict[str, list[int]], articles: int,
+               pages: dict[str, int], warnings: tuple[Problem, ...]) -> None:
+    """Record a finished build. `known` holds [size, mtime_ns] of files this build did not touch
+    (from the page memo), so only the others are looked at again."""
     outputs = {}
     for path in sorted(files):
+        if path in known:
+            outputs[path] = known[path]
+            continue
         try:
             stat = os.stat(f"{config.output_dir}/{path}")
         except OSError:
