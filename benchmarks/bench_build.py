@@ -1,14 +1,15 @@
-"""Build speed on synthetic sites: cold build, no-change rebuild, one-edit rebuild. Prints a table.
+"""Build speed on synthetic sites: cold build, no-change rebuild, one-article edits. Prints a table.
 
-    python benchmarks/bench_build.py 1000 10000
+    python benchmarks/bench_build.py 1000 2000 10000
 
-Each build runs in its own process (`digest build`), so wall time, CPU time and peak memory are the
-whole command's, as a user sees them.
+Each build runs in its own process (`digest build --timings`), so wall time, CPU time and peak memory
+(of the build and the Pagefind processes it starts) are the whole command's, as a user sees them.
+The slowest stages of each build are printed beside it.
 """
 
 from __future__ import annotations
 
-import resource
+import re
 import subprocess
 import sys
 import tempfile
@@ -20,39 +21,60 @@ sys.path.insert(0, str(REPO))
 from benchmarks.synth import write_site  # noqa: E402
 
 
-def run(*args: str) -> tuple[float, float, float]:
-    """(wall seconds, CPU seconds, peak MB) of one `digest` command."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+# A fresh parent per build, so "peak" is that build's largest process (itself or a Pagefind it ran),
+# not the largest since the benchmark started.
+_SHIM = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
+         "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+         "print(f'@usage {u.ru_utime + u.ru_stime} {u.ru_maxrss}', file=sys.stderr); sys.exit(r.returncode)")
+
+
+def run(*args: str) -> tuple[float, float, float, str]:
+    """(wall seconds, CPU seconds, peak MB, slowest stages) of one `digest` command in a fresh process."""
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "generator.cli", *args], cwd=REPO, check=True,
-                   stdout=subprocess.DEVNULL)
+    result = subprocess.run([sys.executable, "-c", _SHIM, sys.executable, "-m", "generator.cli", *args, "--timings"],
+                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, after.ru_maxrss / 1024
+    if result.returncode:
+        raise SystemExit(result.stderr)
+    cpu, peak_kb = re.search(r"^@usage (\S+) (\d+)$", result.stderr, re.M).groups()  # type: ignore[union-attr]
+    stages = sorted(((float(ms), name.strip()) for name, ms in re.findall(r"^  (.+?)\s+([\d.]+) ms$",
+                                                                          result.stderr, re.M)), reverse=True)
+    slowest = ", ".join(f"{name} {ms / 1000:.2f}" for ms, name in stages[:3])
+    return wall, float(cpu), int(peak_kb) / 1024, slowest
 
 
-def bench(n: int) -> list[tuple[str, float, float, float]]:
+def edit(page: Path, old: str, new: str) -> None:
+    text = page.read_text()
+    assert old in text, (page, old)
+    page.write_text(text.replace(old, new, 1))
+
+
+def bench(n: int) -> list[tuple[str, float, float, float, str]]:
     with tempfile.TemporaryDirectory(prefix=f"digest-bench-{n}-") as tmp:
-        config = write_site(n, Path(tmp))
-        rows = [("cold build", *run("build", "--config", str(config)))]
-        rows.append(("no-change rebuild", *run("build", "--config", str(config))))
+        config = str(write_site(n, Path(tmp)))
         page = Path(tmp) / "content" / "story-7.md"
+        rows = [("cold build", *run("build", "--config", config))]
+        rows.append(("no-change rebuild", *run("build", "--config", config)))
         page.write_text(page.read_text() + "\nOne more sentence from an editor.\n")
-        rows.append(("one-edit rebuild", *run("build", "--config", str(config))))
+        rows.append(("one-article body edit", *run("build", "--config", config)))
+        edit(page, "title: \"", "title: \"Corrected: ")
+        rows.append(("one-article title edit", *run("build", "--config", config)))
+        edit(page, "topics: [", "topics: [Topic 39, ")
+        rows.append(("one-article tag edit", *run("build", "--config", config)))
         sizes = sorted(p.stat().st_size for p in (Path(tmp) / "output" / "articles").rglob("index.html"))
-        rows.append((f"article page bytes (median of {len(sizes)})", sizes[len(sizes) // 2], 0.0, 0.0))
+        rows.append((f"article page bytes (median of {len(sizes)})", sizes[len(sizes) // 2], 0.0, 0.0, ""))
         return rows
 
 
 def main() -> None:
+    print(f"Python {sys.version.split()[0]}, {__import__('os').cpu_count()} cores")
     for n in [int(a) for a in sys.argv[1:]] or [1000]:
         print(f"N = {n:,} articles")
-        for name, wall, cpu, peak in bench(n):
+        for name, wall, cpu, peak, slowest in bench(n):
             if name.startswith("article page"):
                 print(f"  {name:<34} {int(wall):>8,} bytes")
             else:
-                print(f"  {name:<34} {wall:7.2f} s wall  {cpu:7.2f} s CPU  {peak:7.0f} MB peak")
+                print(f"  {name:<26} {wall:7.2f} s wall {cpu:7.2f} s CPU {peak:6.0f} MB peak   {slowest}")
 
 
 if __name__ == "__main__":

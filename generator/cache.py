@@ -22,7 +22,7 @@ from .model import Article, Problem
 from .write import atomic_write
 
 FORMAT = 2
-MEMO_FORMAT = 3
+MEMO_FORMAT = 4
 
 
 def cache_file(config: SiteConfig) -> Path:
@@ -186,9 +186,8 @@ class PageMemo:
 
     output_dir: Path
     salt: str
-    previous: dict[str, list[Any]] = field(default_factory=dict)  # path → [fingerprint, size, mtime_ns, sha]
+    previous: dict[str, list[Any]] = field(default_factory=dict)  # path → [fingerprint, size, mtime_ns]
     fingerprints: dict[str, str] = field(default_factory=dict)
-    hashes: dict[str, str] = field(default_factory=dict)  # path → sha256 of the page's bytes
     kept: set[str] = field(default_factory=set)  # skipped: the file is still as `previous` records it
     _groups: dict[str, list[str]] | None = None  # previous paths by their first two folders
 
@@ -202,13 +201,10 @@ class PageMemo:
                 stat = os.stat(f"{self.output_dir}/{path}")
                 if stat.st_size == old[1] and stat.st_mtime_ns == old[2]:
                     self.kept.add(path)
-                    self.hashes[path] = old[3]
                     return None
             except OSError:
                 pass
-        data = render()
-        self.hashes[path] = hashlib.sha256(data).hexdigest()
-        return data
+        return render()
 
 
     def keep_group(self, prefix: str, fingerprint: str) -> list[str] | None:
@@ -269,7 +265,7 @@ def save_memo(config: SiteConfig, memo: PageMemo) -> None:
             stat = os.stat(f"{config.output_dir}/{path}")
         except OSError:
             continue
-        pages[path] = [fingerprint, stat.st_size, stat.st_mtime_ns, memo.hashes.get(path, "")]
+        pages[path] = [fingerprint, stat.st_size, stat.st_mtime_ns]
     if pages == memo.previous:
         return
     text = json.dumps({"format": MEMO_FORMAT, "pages": pages}, separators=(",", ":"))

@@ -27,10 +27,10 @@ from pathlib import Path
 
 from pagefind_bin import get_executable
 
-from .. import urls
-from ..cache import PageMemo
+from .. import __version__, urls
+from ..cache import PageMemo, templates_digest
 from ..config import SiteConfig
-from ..model import Site
+from ..model import Article, Site
 from ..slugs import slug_for_term
 
 BUNDLE = "pagefind"
@@ -114,14 +114,15 @@ def facets(site: Site, config: SiteConfig, shards: list[int]) -> bytes:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8") + b"\n"
 
 
-def _shard_key(paths: list[str], files: dict[str, bytes | None], config: SiteConfig, count: int,
-               memo: PageMemo | None) -> str:
-    """What a shard's bundle depends on: its pages' bytes (by hash) and Pagefind."""
-    digest = hashlib.sha256(f"{get_executable().stat().st_size}|{config.language}|{count}".encode())
-    for path in paths:
-        # The memo knows the hash of every page, rendered this time or kept from the last build.
-        part = memo.hashes[path] if memo is not None else hashlib.sha256(files[path] or b"").hexdigest()
-        digest.update(f"{path}\0{part}\0".encode())
+def _shard_key(articles: list[Article], config: SiteConfig, count: int, theme: str) -> str:
+    """What a shard's bundle depends on: for each article, what Pagefind reads of its page — the URL,
+    the title (`data-pagefind-meta`), the date (`data-pagefind-sort`) and the body (`data-pagefind-body`)
+    — plus the theme and settings and Pagefind itself. Related links, neighbours and chips
+    elsewhere on the page are not indexed, so an edit that only changes those re-indexes nothing."""
+    digest = hashlib.sha256(f"{get_executable().stat().st_size}|{config.language}|{count}|{theme}".encode())
+    for article in articles:
+        digest.update(f"{article.slug}\0{article.title}\0{article.date.isoformat()}\0{article.body_digest}\0"
+                      .encode("utf-8"))
     return digest.hexdigest()
 
 
@@ -129,14 +130,16 @@ def search_files(files: dict[str, bytes | None], site: Site, config: SiteConfig,
                  memo: PageMemo | None = None) -> dict[str, bytes | None]:
     """The search bundle (None: unchanged on disk); Pagefind runs only for shards whose pages changed."""
     count = shard_count(len(site.articles))
-    members: dict[int, list[str]] = {}
+    members: dict[int, list[Article]] = {}
     for article in site.articles:
-        members.setdefault(shard_of(article.slug, count), []).append(urls.file_for(urls.article_path(article.slug)))
+        members.setdefault(shard_of(article.slug, count), []).append(article)
     members = dict(sorted(members.items()))  # a shard no slug hashes to has no bundle
     bundle: dict[str, bytes | None] = {}
     stale: dict[int, str] = {}
-    for number, paths in members.items():
-        key = _shard_key(paths, files, config, count, memo)
+    # Not the page memo's salt: that changes with every new term name or newest date.
+    theme = f"{__version__}|{templates_digest(config.templates_dir)}|{config!r}"
+    for number, articles in members.items():
+        key = _shard_key(articles, config, count, theme)
         kept = memo.keep_group(f"{BUNDLE}/{number}/", key) if memo is not None else None
         if kept:
             bundle.update(dict.fromkeys(kept))
@@ -144,7 +147,8 @@ def search_files(files: dict[str, bytes | None], site: Site, config: SiteConfig,
             stale[number] = key
 
     def index(number: int) -> dict[str, bytes]:
-        pages = {p: files[p] or config.output_dir / p for p in members[number]}
+        paths = [urls.file_for(urls.article_path(a.slug)) for a in members[number]]
+        pages = {p: files[p] or config.output_dir / p for p in paths}
         return pagefind_bundle(pages, config)  # type: ignore[arg-type]
 
     # Each Pagefind process indexes one shard on one core; a cold build keeps every core busy.
