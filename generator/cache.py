@@ -18,11 +18,13 @@ from typing import Any
 
 from . import __version__
 from .config import SiteConfig
+from .index import RelatedInputs, RelatedMap, RelatedMemory, affected_by
 from .model import Article, Problem
 from .write import atomic_write
 
 FORMAT = 2
 MEMO_FORMAT = 4
+RELATED_FORMAT = 2
 
 
 def cache_file(config: SiteConfig) -> Path:
@@ -272,20 +274,34 @@ def save_memo(config: SiteConfig, memo: PageMemo) -> None:
     atomic_write(memo_file(config), text.encode("utf-8"), durable=False)
 
 
-def remembered_related(config: SiteConfig):
-    """A `related` hook for build_site: reuse the last related-articles map when its inputs match."""
+def remembered_related(config: SiteConfig) -> RelatedMemory:
+    """A `related` hook for build_site: keep the last related-articles map and recompute only the
+    articles an edit can affect (see index.affected_by); everything when the settings changed."""
     file = config.config_path.parent / ".digest-cache" / "related.json"
 
-    def related(inputs: str, compute):
-        key = hashlib.sha256(inputs.encode("utf-8")).hexdigest()
+    def related(inputs: RelatedInputs, compute) -> RelatedMap:
         try:
             data = json.loads(file.read_text(encoding="utf-8"))
-            if data.get("format") == FORMAT and data.get("key") == key:
-                return tuple((slug, tuple(others)) for slug, others in data["related"])
+            if data["format"] != RELATED_FORMAT or data["settings"] != inputs.settings:
+                raise ValueError("other settings")
+            previous = RelatedInputs(data["settings"], data["articles"])
+            old_map = {slug: tuple(others) for slug, others in data["related"]}
+            old_filled = set(data["filled"])
         except (OSError, ValueError, KeyError, TypeError):
-            pass
-        result = compute()
-        text = json.dumps({"format": FORMAT, "key": key, "related": result}, separators=(",", ":"))
+            result, filled = compute(None)
+        else:
+            changed = {slug for slug in previous.articles.keys() | inputs.articles.keys()
+                       if previous.articles.get(slug) != inputs.articles.get(slug)}
+            if not changed:
+                return tuple(sorted(old_map.items()))
+            affected = affected_by(changed, previous, inputs, old_filled)
+            fresh, fresh_filled = compute(sorted(affected))
+            merged = {slug: others for slug, others in old_map.items() if slug in inputs.articles}
+            merged.update(fresh)
+            result = tuple(sorted(merged.items()))
+            filled = frozenset((old_filled - affected) | fresh_filled) & inputs.articles.keys()
+        text = json.dumps({"format": RELATED_FORMAT, "settings": inputs.settings, "articles": inputs.articles,
+                           "related": result, "filled": sorted(filled)}, separators=(",", ":"))
         atomic_write(file, text.encode("utf-8"), durable=False)
         return result
 

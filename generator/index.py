@@ -5,7 +5,7 @@ from __future__ import annotations
 import heapq
 import os
 from collections import Counter, defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Mapping
 
@@ -14,6 +14,9 @@ from .model import Article, Month, Site, Taxonomy, Term, TermInfo
 from .slugs import slug_for_term
 
 RelatedMap = tuple[tuple[str, tuple[str, ...]], ...]
+# (inputs, compute) → the map: compute(None) for every article, compute(slugs) for some.
+RelatedMemory = Callable[["RelatedInputs", Callable[[Iterable[str] | None], tuple[RelatedMap, frozenset[str]]]],
+                         RelatedMap]
 RELATED_TERMS = 8
 MIN_RELATED = 3
 
@@ -84,9 +87,11 @@ def build_months(articles: tuple[Article, ...]) -> tuple[Month, ...]:
     return tuple(Month(y, m, tuple(slugs)) for (y, m), slugs in sorted(grouped.items(), reverse=True))
 
 
-def related_articles(articles: tuple[Article, ...], taxonomies: tuple[Taxonomy, ...],
-                     weights: Mapping[str, int], count: int) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """For each article, the `count` articles sharing most weighted terms, then nearest in time."""
+def related_articles(articles: tuple[Article, ...], taxonomies: tuple[Taxonomy, ...], weights: Mapping[str, int],
+                     count: int, only: Iterable[str] | None = None) -> tuple[RelatedMap, frozenset[str]]:
+    """For each article (or each slug in `only`), the `count` articles sharing most weighted terms,
+    then nearest in time; and which of them had too few such articles and were filled up with the
+    nearest in time of all (their lists depend on every article's date)."""
     by_slug = {a.slug: a for a in articles}
     term_members = {(t.key, term.slug): term.articles for t in taxonomies for term in t.terms}
     article_terms: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -94,7 +99,8 @@ def related_articles(articles: tuple[Article, ...], taxonomies: tuple[Taxonomy, 
         for slug in members:
             article_terms[slug].append((key, term_slug))
     result = []
-    for article in articles:
+    filled = set()
+    for article in (by_slug[s] for s in only) if only is not None else articles:
         # Counter.update counts a whole member list in C; a weight of 3 counts it three times.
         scores: Counter[str] = Counter()
         for key, term_slug in article_terms[article.slug]:
@@ -109,10 +115,46 @@ def related_articles(articles: tuple[Article, ...], taxonomies: tuple[Taxonomy, 
         floor = heapq.nlargest(count, scores.values())[-1] if 0 < count < len(scores) else 0
         chosen = sorted((s for s, score in scores.items() if score >= floor), key=nearness)[:count]
         if len(chosen) < MIN_RELATED:
+            filled.add(article.slug)
             rest = (s for s in by_slug if s != article.slug and s not in chosen)
             chosen += heapq.nsmallest(MIN_RELATED - len(chosen), rest, key=nearness)
         result.append((article.slug, tuple(chosen)))
-    return tuple(sorted(result))
+    return tuple(sorted(result)), frozenset(filled)
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedInputs:
+    """What related articles depend on: the settings, and each article's date and terms."""
+
+    settings: str
+    articles: dict[str, str]  # slug → "date|taxonomy/term …"
+
+
+def related_inputs(articles: tuple[Article, ...], taxonomies: tuple[Taxonomy, ...],
+                   config: SiteConfig) -> RelatedInputs:
+    terms: dict[str, list[str]] = defaultdict(list)
+    for taxonomy in taxonomies:
+        for term in taxonomy.terms:
+            for slug in term.articles:
+                terms[slug].append(f"{taxonomy.key}/{term.slug}")
+    settings = [f"{t.key}={t.related_weight}" for t in config.taxonomies] + [str(config.related_count)]
+    return RelatedInputs("|".join(settings),
+                         {a.slug: f"{a.date.isoformat()}|{' '.join(terms[a.slug])}" for a in articles})
+
+
+def affected_by(changed: set[str], previous: RelatedInputs, current: RelatedInputs, filled: Iterable[str]) -> set[str]:
+    """The articles whose related lists may differ once `changed` (added, removed, redated or
+    retagged articles) changed: every article sharing a term with one of them, before or after, and
+    every article filled up by nearness in time (which covers any that listed one of them). Any
+    other article has the same candidates with the same scores and dates, so the same list."""
+    touched_terms = {term for slug in changed for inputs in (previous.articles, current.articles)
+                     if slug in inputs for term in inputs[slug].split("|", 1)[1].split()}
+    affected = set(changed) | set(filled)
+    for inputs in (previous.articles, current.articles):
+        for slug, signature in inputs.items():
+            if slug not in affected and not touched_terms.isdisjoint(signature.split("|", 1)[1].split()):
+                affected.add(slug)
+    return {slug for slug in affected if slug in current.articles}
 
 
 def canonicalise_terms(articles: Iterable[Article], config: SiteConfig,
@@ -139,34 +181,25 @@ def build_time(articles: tuple[Article, ...]) -> datetime:
     return datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-def related_inputs(articles: tuple[Article, ...], taxonomies: tuple[Taxonomy, ...], config: SiteConfig) -> str:
-    """Everything related articles depend on, as text: slugs, dates, term memberships, weights, count."""
-    parts = [f"{a.slug}|{a.date.isoformat()}" for a in articles]
-    parts += [f"{t.key}/{term.slug}:{','.join(term.articles)}" for t in taxonomies for term in t.terms]
-    parts += [f"{t.key}={t.related_weight}" for t in config.taxonomies] + [str(config.related_count)]
-    return "\n".join(parts)
-
-
 def build_site(articles: Iterable[Article], config: SiteConfig, term_data: Mapping[str, tuple[TermInfo, ...]],
-               bodies: Mapping[str, str],
-               related: Callable[[str, Callable[[], RelatedMap]], RelatedMap] | None = None) -> Site:
+               bodies: Mapping[str, str], related: RelatedMemory | None = None) -> Site:
     """The whole index step: Articles → Site.
 
-    `related`, when given, may return related articles remembered for the same inputs instead of
-    computing them again (the costliest part of indexing; a body edit does not change them).
+    `related`, when given, may remember related articles from the last build and recompute only
+    those an edit can change (the costliest part of indexing; a body edit changes none).
     """
     ordered = newest_first(canonicalise_terms(articles, config, term_data))
     taxonomies = tuple(build_taxonomy(t.key, ordered, term_data.get(t.key, ())) for t in config.taxonomies)
     weights = {t.key: t.related_weight for t in config.taxonomies}
 
-    def compute() -> RelatedMap:
-        return related_articles(ordered, taxonomies, weights, config.related_count)
+    def compute(only: Iterable[str] | None) -> tuple[RelatedMap, frozenset[str]]:
+        return related_articles(ordered, taxonomies, weights, config.related_count, only)
 
     return Site(
         articles=ordered,
         taxonomies=taxonomies,
         months=build_months(ordered),
-        related=related(related_inputs(ordered, taxonomies, config), compute) if related else compute(),
+        related=related(related_inputs(ordered, taxonomies, config), compute) if related else compute(None)[0],
         build_time=build_time(ordered),
         bodies=bodies,
     )

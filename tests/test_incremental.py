@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 import sqlite3
 from pathlib import Path
 
@@ -130,3 +132,45 @@ def test_a_corrupt_or_foreign_cache_is_ignored_with_a_notice(make_site, run_cli)
     (config.parent / "content/a.md").write_text("---\ntitle: Changed\ndate: 2021-01-01\n---\nA.\n")
     assert run_cli("build", "--config", config).code == 0
     assert (config.parent / "output/articles/changed/index.html").exists()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(st.tuples(st.sampled_from(["retag", "redate", "add", "delete", "untag"]), st.integers(0, 10**6)),
+                      min_size=1, max_size=6),
+       count=st.integers(1, 6))
+def test_remembered_related_articles_equal_a_full_recompute(edits, count, tmp_path_factory) -> None:
+    """Only the articles an edit can affect are recomputed; the map is what a full recompute gives."""
+    import random
+
+    from generator.cache import remembered_related
+    from generator.index import build_site
+    from generator.model import Article
+
+    root = tmp_path_factory.mktemp("related")
+    (root / "site.yaml").write_text(f"title: T\nbase_url: https://e.github.io/r/\nrelated_count: {count}\n"
+                                    "taxonomies:\n  - key: topics\n  - key: companies\n    related_weight: 3\n")
+    config = load_config(root / "site.yaml")
+    rng = random.Random(len(edits) * 7 + count)
+
+    def article(i: int) -> Article:
+        topics = tuple(f"T{t}" for t in rng.sample(range(6), rng.randint(0, 2)))
+        companies = tuple(f"C{c}" for c in rng.sample(range(8), rng.randint(0, 2)))
+        when = datetime(2021, 1, 1, tzinfo=timezone.utc) + timedelta(days=rng.randrange(60))
+        return Article(f"a{i}", f"A{i}", when, "manual", "", "", (("topics", topics), ("companies", companies)),
+                       (), "", "", f"a{i}.md", 1).sealed()
+
+    articles = {i: article(i) for i in range(30)}
+    remember = remembered_related(config)
+    build_site(articles.values(), config, {}, {}, remember)
+    for edit, n in edits:
+        i = n % 40
+        if edit == "delete" and len(articles) > 1:
+            articles.pop(sorted(articles)[n % len(articles)])
+        elif edit == "untag" and i in articles:
+            articles[i] = replace(articles[i], terms=(("topics", ()), ("companies", ()))).sealed()
+        elif edit == "redate" and i in articles:
+            articles[i] = replace(articles[i], date=articles[i].date + timedelta(days=n % 9 - 4)).sealed()
+        else:  # retag, or add a new article under that number
+            articles[i] = article(i)
+        remembered = build_site(articles.values(), config, {}, {}, remember).related
+        assert remembered == build_site(articles.values(), config, {}, {}).related, (edit, i)
