@@ -300,10 +300,8 @@ def load_articles(config: SiteConfig, display_root: Path, cache: ContentCache | 
             continue
         data = None
         if cache is not None:
-            hit, article, found, data = cache.lookup(path, Path(name), stat)
+            hit, data = cache.lookup(path, Path(name), stat)
             if hit:
-                problems.extend(found)
-                articles.extend([article] if article else [])
                 continue
         data = data if data is not None else Path(name).read_bytes()
         try:
@@ -317,6 +315,10 @@ def load_articles(config: SiteConfig, display_root: Path, cache: ContentCache | 
             bodies[parsed.article.body_digest] = parsed.body_html
         if cache is not None and not any(not p.warning for p in parsed.problems):
             cache.store(path, stat, data, parsed.article, parsed.body_html, parsed.problems)
+    if cache is not None:
+        reused, found = cache.reused()
+        articles.extend(reused)
+        problems.extend(found)
     problems.extend(_slug_collisions(articles))
     if any(not p.warning for p in problems):
         raise InputError(tuple(problems))
