@@ -81,6 +81,24 @@ class Term:
 
 
 @dataclass(frozen=True, slots=True)
+class TermLink:
+    """Enough of a term to link to it by name: what other terms' pages show of it. Unlike a Term, it
+    does not change when the term gains an article, so those pages need not be made again."""
+
+    taxonomy: str
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class MonthLink:
+    """Enough of a month to link to it, for the months before and after on a month's page."""
+
+    year: int
+    month: int
+
+
+@dataclass(frozen=True, slots=True)
 class Month:
     """A calendar month of the timeline and the articles published in it, newest first."""
 

@@ -14,7 +14,7 @@ from . import urls
 from .cache import PageMemo
 from .charts import MONTH_NAMES, month_chart, monthly_counts
 from .config import SiteConfig, TaxonomyConfig
-from .model import Article, InputError, Month, Problem, Site, Term
+from .model import Article, InputError, Month, MonthLink, Problem, Site, Term, TermLink
 from .slugs import slug_for_term
 
 
@@ -257,9 +257,8 @@ def _pages(site: Site, look: Lookup) -> Iterator[PagePlan]:
                        lambda c=config, o=ordered: {"taxonomy": c, "terms": o})
         for term in taxonomy.terms:
             counts = monthly_counts(look.articles[s].date for s in term.articles)
-            related_terms = [(look.terms[(term.taxonomy, slug)], n) for slug, n in term.related]
-            key = (f"{look.digest(term)}|{look.digest(config)}|{sorted(counts.items())}|"
-                   f"{' '.join(f'{look.digest(t)}:{n}' for t, n in related_terms)}")
+            related_terms = [(_link(look.terms[(term.taxonomy, slug)]), n) for slug, n in term.related]
+            key = f"{look.digest(term)}|{look.digest(config)}|{sorted(counts.items())}|{related_terms}"
             yield from _list_pages(term.articles, urls.term_path(term.taxonomy, term.slug), "term.html", look, key,
                                    lambda t=term, c=config, n=counts, r=related_terms: {
                                        "term": t, "taxonomy": c, "chart": month_chart(n, height=80),
@@ -269,9 +268,17 @@ def _pages(site: Site, look: Lookup) -> Iterator[PagePlan]:
     yield PagePlan("timeline/", "timeline.html", months, lambda: {
         "months": site.months, "chart": month_chart({(m.year, m.month): len(m.articles) for m in site.months}),
         "years": _years(site.months)})
-    for month in site.months:
+    links = [MonthLink(m.year, m.month) for m in site.months]  # newest first
+    for i, month in enumerate(site.months):
+        earlier = links[i + 1] if i + 1 < len(links) else None
+        later = links[i - 1] if i > 0 else None
         yield from _list_pages(month.articles, urls.month_path(month.year, month.month), "month.html", look,
-                               f"{look.digest(month)}|{months}", lambda m=month: {"month": m, "months": site.months})
+                               f"{look.digest(month)}|{earlier}|{later}",
+                               lambda m=month, e=earlier, l=later: {"month": m, "earlier": e, "later": l})
+
+
+def _link(term: Term) -> TermLink:
+    return TermLink(term.taxonomy, term.slug, term.name)
 
 
 def _index_order(terms: tuple[Term, ...], config: TaxonomyConfig) -> list[Term]:
