@@ -18,7 +18,7 @@ from typing import Any
 
 from . import __version__
 from .config import SiteConfig
-from .index import RelatedInputs, RelatedMap, RelatedMemory, affected_by
+from .index import RelatedInputs, RelatedMap, RelatedMemory, update_related
 from .model import Article, Problem
 from .write import atomic_write
 
@@ -286,6 +286,7 @@ def remembered_related(config: SiteConfig) -> RelatedMemory:
     """A `related` hook for build_site: keep the last related-articles map and recompute only the
     articles an edit can affect (see index.affected_by); everything when the settings changed."""
     file = config.config_path.parent / ".digest-cache" / "related.json"
+    weights = {t.key: t.related_weight for t in config.taxonomies}
 
     def related(inputs: RelatedInputs, compute) -> RelatedMap:
         try:
@@ -298,16 +299,10 @@ def remembered_related(config: SiteConfig) -> RelatedMemory:
         except (OSError, ValueError, KeyError, TypeError):
             result, filled = compute(None)
         else:
-            changed = {slug for slug in previous.articles.keys() | inputs.articles.keys()
-                       if previous.articles.get(slug) != inputs.articles.get(slug)}
-            if not changed:
+            if previous.articles == inputs.articles:
                 return tuple(sorted(old_map.items()))
-            affected = affected_by(changed, previous, inputs, old_filled)
-            fresh, fresh_filled = compute(sorted(affected))
-            merged = {slug: others for slug, others in old_map.items() if slug in inputs.articles}
-            merged.update(fresh)
-            result = tuple(sorted(merged.items()))
-            filled = frozenset((old_filled - affected) | fresh_filled) & inputs.articles.keys()
+            result, filled = update_related(old_map, previous, inputs, frozenset(old_filled), weights,
+                                            config.related_count, compute)
         text = json.dumps({"format": RELATED_FORMAT, "settings": inputs.settings, "articles": inputs.articles,
                            "related": result, "filled": sorted(filled)}, separators=(",", ":"))
         atomic_write(file, text.encode("utf-8"), durable=False)

@@ -181,6 +181,60 @@ def build_time(articles: tuple[Article, ...]) -> datetime:
     return datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
+def _signature(inputs: RelatedInputs, slug: str) -> tuple[datetime, set[str]]:
+    date, _, terms = inputs.articles[slug].partition("|")
+    return datetime.fromisoformat(date), set(terms.split())
+
+
+def update_related(previous_map: Mapping[str, tuple[str, ...]], previous: RelatedInputs, current: RelatedInputs,
+                   filled: frozenset[str], weights: Mapping[str, int], count: int,
+                   compute: Callable[[Iterable[str] | None], tuple[RelatedMap, frozenset[str]]],
+                   ) -> tuple[RelatedMap, frozenset[str]]:
+    """The related map after an edit, from the previous one: equal to computing it all again.
+
+    When one article `c` changed, an article that shares a term with it but did not list it keeps
+    its list unless `c` now outranks its last entry — then `c` takes that place. Only articles that
+    listed `c`, were filled up by nearness, or are `c` are worked out in full. More changes at
+    once: every article they can affect is worked out in full (see affected_by).
+    """
+    changed = {slug for slug in previous.articles.keys() | current.articles.keys()
+               if previous.articles.get(slug) != current.articles.get(slug)}
+    merged = {slug: others for slug, others in previous_map.items() if slug in current.articles}
+    if not changed:
+        return tuple(sorted(merged.items())), filled
+    if len(changed) == 1 and next(iter(changed)) in current.articles:
+        (edited,) = changed
+        full = ({edited} | filled | {slug for slug, others in merged.items() if edited in others}) & current.articles.keys()
+        edited_date, edited_terms = _signature(current, edited)
+        weight_of = {term: weights[term.split("/", 1)[0]] for term in edited_terms}
+        for slug in current.articles.keys() - full:
+            date, terms = _signature(current, slug)
+            shared = edited_terms & terms
+            if not shared:
+                continue
+            listed = merged[slug]
+            if len(listed) < count:  # it had room: the new candidate joins, in its place
+                full.add(slug)
+                continue
+
+            def rank(other: str, other_date: datetime, other_terms: set[str]) -> tuple[int, float, str]:
+                score = sum(weights[t.split("/", 1)[0]] for t in terms & other_terms)
+                return -score, abs((other_date - date).total_seconds()), other
+
+            last = rank(listed[-1], *_signature(current, listed[-1]))
+            mine = (-sum(weight_of[t] for t in shared), abs((edited_date - date).total_seconds()), edited)
+            if mine < last:
+                keys = {other: rank(other, *_signature(current, other)) for other in listed[:-1]}
+                keys[edited] = mine
+                merged[slug] = tuple(sorted(keys, key=keys.__getitem__))
+        affected = full
+    else:
+        affected = affected_by(changed, previous, current, filled)
+    fresh, fresh_filled = compute(sorted(affected))
+    merged.update(fresh)
+    return tuple(sorted(merged.items())), frozenset((filled - affected) | fresh_filled) & current.articles.keys()
+
+
 def build_site(articles: Iterable[Article], config: SiteConfig, term_data: Mapping[str, tuple[TermInfo, ...]],
                bodies: Mapping[str, str], related: RelatedMemory | None = None) -> Site:
     """The whole index step: Articles → Site.
