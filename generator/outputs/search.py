@@ -96,22 +96,31 @@ def _result_ids(bundle: dict[str, bytes], config: SiteConfig) -> bytes:
 
 def facets(site: Site, config: SiteConfig, shards: list[int]) -> bytes:
     """Every article's URL, title, date and terms, for filtering and date-sorted lists on the search page."""
-    taxonomies = [t.key for t in config.taxonomies]
-    terms = {t.key: {term.slug: term.name for term in t.terms} for t in site.taxonomies}
+    taxonomies = sorted(t.key for t in config.taxonomies)
+    terms = {t.key: {term.slug: term.name for term in sorted(t.terms, key=lambda term: term.slug)}
+             for t in sorted(site.taxonomies, key=lambda t: t.key)}
+    slugs: dict[str, str] = {}
     articles = []
     for article in site.articles:
-        entry: dict[str, object] = {
-            "url": config.base_path + urls.article_path(article.slug),
-            "title": article.title,
-            "date": article.date.strftime("%Y-%m-%d"),
-            "summary": article.summary,
-        }
+        # Keys in sorted order as written, so no sort_keys pass over 10,000 small objects is needed.
+        entry: dict[str, object] = {}
+        fields = {"date": article.date.isoformat()[:10], "summary": article.summary, "title": article.title,
+                  "url": config.base_path + urls.article_path(article.slug)}
         for key in taxonomies:
-            entry[key] = sorted({slug_for_term(n) for n in article.terms_of(key)})
+            names = article.terms_of(key)
+            fields[key] = sorted({slugs.get(n) or slugs.setdefault(n, slug_for_term(n)) for n in names})
+        for name in sorted(fields):
+            entry[name] = fields[name]
         articles.append(entry)
-    data = {"taxonomies": [{"key": t.key, "title": t.title, "singular": t.singular} for t in config.taxonomies],
-            "terms": terms, "articles": articles, "shards": shards}
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8") + b"\n"
+    data = {"articles": articles, "shards": shards,
+            "taxonomies": [{"key": t.key, "singular": t.singular, "title": t.title} for t in config.taxonomies],
+            "terms": terms}
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+
+
+def facets_key(site: Site) -> str:
+    """What facets.json shows of each article — not its body, so a body edit leaves the file alone."""
+    return "\n".join(f"{a.slug}|{a.title}|{a.date}|{a.summary}|{a.terms}" for a in site.articles)
 
 
 def _shard_key(articles: list[Article], config: SiteConfig, count: int, theme: str) -> str:
@@ -166,6 +175,6 @@ def search_files(files: dict[str, bytes | None], site: Site, config: SiteConfig,
     if memo is None:
         bundle["search/facets.json"] = render_facets()
     else:
-        key = (tuple(members), tuple(a.digest for a in site.articles))
-        bundle["search/facets.json"] = memo.produce("search/facets.json", key, render_facets)
+        bundle["search/facets.json"] = memo.produce("search/facets.json", (tuple(members), facets_key(site)),
+                                                    render_facets)
     return bundle
