@@ -53,8 +53,11 @@ def _salt(config: SiteConfig, site: Site) -> str:
 
 def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | None = None,
                memo_for: Callable[[str], PageMemo] | None = None, listing: ContentListing | None = None,
-               ) -> tuple[Site, dict[str, bytes | None], tuple[Problem, ...], PageMemo | None]:
-    """content/, data/ and templates/ → every output file in memory (None: unchanged on disk)."""
+               search: bool = True) -> tuple[Site, dict[str, bytes | None], tuple[Problem, ...], PageMemo | None]:
+    """content/, data/ and templates/ → every output file in memory (None: unchanged on disk).
+
+    `search=False` leaves out the search index, which cannot fail on valid pages (for `digest check`).
+    """
     # Imported here, not at the top: a build its stamp shows to be up to date never needs Jinja,
     # Pagefind or the XML writers, and loading them would be most of its time.
     from .outputs.assets import read_static
@@ -78,8 +81,9 @@ def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | N
         files = render_site(site, config, env, memo)
         files["sitemap.xml"] = render_sitemap(list(files), site, config, memo)
         files.update(render_redirects(load_redirects(config.data_dir), files, env))
-    with stage("search index"):
-        files.update(search_files(files, site, config, memo))
+    if search:
+        with stage("search index"):
+            files.update(search_files(files, site, config, memo))
     with stage("feeds and assets"):
         files.update(render_feeds(site, config, memo))
         files.update(render_extras(config))

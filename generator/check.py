@@ -43,7 +43,7 @@ def check(config: SiteConfig, today: date | None = None) -> list[Problem]:
     """Every problem, errors and warnings, sorted; nothing is written."""
     today = today or datetime.now(timezone.utc).date()  # a check, unlike a build, may read the clock
     try:
-        site, _, warnings, _ = render_all(config)
+        site, _, warnings, _ = render_all(config, search=False)
     except InputError as err:
         return list(err.problems)
     problems = list(warnings)

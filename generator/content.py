@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from .cache import ContentCache
 from .config import RESERVED_FIELDS, SiteConfig
@@ -292,7 +292,8 @@ def load_articles(config: SiteConfig, display_root: Path, cache: ContentCache | 
     shown = lambda name: name[len(root):] if name.startswith(root) else name  # noqa: E731
     problems += [Problem(shown(link), 1, "skipped: a link to a file outside content/", warning=True)
                  for link in outside]
-    for name, stat in progress(pages, len(pages), "reading content"):
+    jobs: list[tuple[str, bytes, os.stat_result]] = []
+    for name, stat in pages:
         path = shown(name)
         if stat.st_size > MAX_FILE_BYTES:  # checked before reading, so a huge file costs no memory
             problems.append(Problem(path, 1, f"{stat.st_size:,} bytes is over the {MAX_FILE_BYTES:,}-byte limit "
@@ -303,12 +304,9 @@ def load_articles(config: SiteConfig, display_root: Path, cache: ContentCache | 
             hit, data = cache.lookup(path, Path(name), stat)
             if hit:
                 continue
-        data = data if data is not None else Path(name).read_bytes()
-        try:
-            parsed = parse_page(decode(data, path), path, config)
-        except InputError as err:
-            problems.extend(err.problems)
-            continue
+        jobs.append((path, data if data is not None else Path(name).read_bytes(), stat))
+    parsed_pages = _parse_all([(path, data, config) for path, data, _ in jobs])
+    for (path, data, stat), parsed in zip(jobs, progress(parsed_pages, len(jobs), "parsing content")):
         problems.extend(parsed.problems)
         if parsed.article is not None:
             articles.append(parsed.article)
@@ -323,6 +321,29 @@ def load_articles(config: SiteConfig, display_root: Path, cache: ContentCache | 
     if any(not p.warning for p in problems):
         raise InputError(tuple(problems))
     return tuple(articles), tuple(sorted(problems)), Bodies(bodies, cache)
+
+
+PARALLEL_PAGES = 200  # below this, starting worker processes costs more than it saves
+
+
+def _parse_file(job: tuple[str, bytes, SiteConfig]) -> ParsedPage:
+    path, data, config = job
+    try:
+        return parse_page(decode(data, path), path, config)
+    except InputError as err:
+        return ParsedPage(None, "", err.problems)
+
+
+def _parse_all(jobs: list[tuple[str, bytes, SiteConfig]]) -> Iterable[ParsedPage]:
+    """Parse pages, in order; many pages (a cold build) on every core, since Python-Markdown is
+    most of a cold build's time and the GIL keeps it to one core within a process."""
+    cores = os.cpu_count() or 1
+    if len(jobs) < PARALLEL_PAGES or cores < 2:
+        return map(_parse_file, jobs)
+    from concurrent.futures import ProcessPoolExecutor  # here: most builds parse a page or two
+
+    with ProcessPoolExecutor(max_workers=cores) as pool:
+        return list(pool.map(_parse_file, jobs, chunksize=32))
 
 
 def _slug_collisions(articles: list[Article]) -> list[Problem]:

@@ -11,6 +11,7 @@ import pytest
 from conftest import REPO, snapshot
 from generator.build import build
 from generator.config import load_config
+from generator.model import InputError
 
 GOLDEN = REPO / "tests" / "golden"
 
@@ -143,3 +144,29 @@ def test_raw_html_in_content_is_shown_not_run(make_site) -> None:
     assert "<script>alert" not in html and "<img" not in html
     assert "javascript:" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_pages_parsed_on_every_core_build_what_one_process_builds(tmp_path: Path, monkeypatch) -> None:
+    """A cold build parses many pages in worker processes; the site and the errors are the same."""
+    import sys
+
+    import generator.content as content
+
+    sys.path.insert(0, str(REPO))
+    from benchmarks.synth import write_site
+
+    config = load_config(write_site(content.PARALLEL_PAGES + 20, tmp_path / "site"))
+    build(config, use_cache=False)
+    parallel = {p.relative_to(config.output_dir).as_posix(): p.read_bytes()
+                for p in config.output_dir.rglob("*") if p.is_file()}
+    monkeypatch.setattr(content, "PARALLEL_PAGES", 10**9)
+    one = config.with_overrides(output_dir=tmp_path / "one")
+    build(one, use_cache=False)
+    assert parallel == {p.relative_to(one.output_dir).as_posix(): p.read_bytes()
+                        for p in one.output_dir.rglob("*") if p.is_file()}
+    monkeypatch.undo()
+    (config.content_dir / "story-3.md").write_text("---\ntitle: Broken\ndate: 2021-02-30\n---\nBody.\n")
+    with pytest.raises(InputError) as failure:
+        build(config, use_cache=False)
+    assert [str(p) for p in failure.value.problems] == [
+        "content/story-3.md:3: `date` is not a valid date: `2021-02-30`; write it as YYYY-MM-DD, e.g. 2021-04-10"]
