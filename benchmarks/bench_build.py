@@ -9,6 +9,7 @@ The slowest stages of each build are printed beside it.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -28,11 +29,16 @@ _SHIM = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
          "print(f'@usage {u.ru_utime + u.ru_stime} {u.ru_maxrss}', file=sys.stderr); sys.exit(r.returncode)")
 
 
+# As on a user's machine: Python keeps compiled bytecode (some CI shells set PYTHONDONTWRITEBYTECODE,
+# which makes every run compile the package again).
+_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def run(*args: str) -> tuple[float, float, float, str]:
     """(wall seconds, CPU seconds, peak MB, slowest stages) of one `digest` command in a fresh process."""
     started = time.perf_counter()
     result = subprocess.run([sys.executable, "-c", _SHIM, sys.executable, "-m", "generator.cli", *args, "--timings"],
-                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=_ENV)
     wall = time.perf_counter() - started
     if result.returncode:
         raise SystemExit(result.stderr)
@@ -67,7 +73,7 @@ def bench(n: int) -> list[tuple[str, float, float, float, str]]:
 
 
 def main() -> None:
-    print(f"Python {sys.version.split()[0]}, {__import__('os').cpu_count()} cores")
+    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores")
     for n in [int(a) for a in sys.argv[1:]] or [1000]:
         print(f"N = {n:,} articles")
         for name, wall, cpu, peak, slowest in bench(n):

@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import json
+import sys
 import time
 from datetime import date, datetime
 from pathlib import Path
 from typing import Callable, Sequence
 
-from . import __version__
-import yaml
-
-from . import timing
-from .build import build
-from .check import check
-from .slugs import slugify_title
-from .write import atomic_write
-from .content import load_articles
-from .markup import plain_text
-from .terms import rename_term, term_counts
+from . import __version__, timing
 from .config import SiteConfig, load_config, normalise_base_url
 from .model import InputError
+
+# Each command imports the stages it runs, inside its function: a no-change `digest build` takes
+# half a second, and loading Jinja, SQLite, Markdown and the feed libraries up front would double it.
 
 
 def _site_config(args: argparse.Namespace) -> SiteConfig:
@@ -41,6 +34,8 @@ def _site_config(args: argparse.Namespace) -> SiteConfig:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from .build import build
+
     started = time.perf_counter()
     config = _site_config(args)
     result = build(config, strict=args.strict)
@@ -115,6 +110,9 @@ def cmd_tags_suggest(args: argparse.Namespace) -> int:
         articles = [(d.title, "\n".join(d.lines)) for d in drafts]
     else:
         root = config.config_path.parent
+        from .content import load_articles
+        from .markup import plain_text
+
         loaded, _, bodies = load_articles(config, root)
         articles = [(a.title, plain_text(bodies[a.body_digest])) for a in loaded]
     suggestions = suggest_companies(articles, gazetteer)
@@ -127,6 +125,8 @@ def cmd_tags_suggest(args: argparse.Namespace) -> int:
 
 def cmd_tags_list(args: argparse.Namespace) -> int:
     config = _site_config(args)
+    from .terms import term_counts
+
     counts = term_counts(config, args.taxonomy)
     for name, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].casefold())):
         print(f"{name}\t{count}")
@@ -136,6 +136,8 @@ def cmd_tags_list(args: argparse.Namespace) -> int:
 
 def cmd_tags_rename(args: argparse.Namespace) -> int:
     config = _site_config(args)
+    from .terms import rename_term
+
     report = rename_term(config, args.taxonomy, args.old, args.new)
     for path in report.changed:
         print(f"updated {path}")
@@ -148,6 +150,8 @@ def cmd_tags_rename(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     config = _site_config(args)
+    from .check import check
+
     problems = check(config)
     errors = [p for p in problems if not p.warning]
     if args.format == "json":
@@ -161,6 +165,11 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    import yaml
+
+    from .slugs import slugify_title
+    from .write import atomic_write
+
     config = _site_config(args)
     slug = slugify_title(args.title)
     if not slug:

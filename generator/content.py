@@ -8,15 +8,17 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
-from .cache import ContentCache
 from .config import RESERVED_FIELDS, SiteConfig
 from .markup import MAX_NESTING, first_paragraph_text, plain_text, render_markdown, too_deep, trim_to_sentence
 from .model import DATE_SOURCES, Article, InputError, Problem
 from .progress import progress
 from .slugs import RESERVED_SLUGS, slug_for_term, slugify_title, valid_slug
 from .yamlsource import YamlMapping, parse_mapping
+
+if TYPE_CHECKING:
+    from .cache import ContentCache
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 _FENCE = "---"

@@ -41,11 +41,11 @@ def stamp_file(config: SiteConfig) -> Path:
     return config.config_path.parent / ".digest-cache" / f"stamp-{where}.json"
 
 
-def _stats(folder: Path) -> list[tuple[str, int, int]]:
+def _stats(folder: Path, suffix: str = "") -> list[tuple[str, int, int]]:
     found = []
     for root, dirs, names in os.walk(folder):
         dirs.sort()
-        for name in sorted(names):
+        for name in sorted(n for n in names if n.endswith(suffix)):
             try:
                 stat = os.stat(os.path.join(root, name))
             except OSError:
@@ -59,7 +59,7 @@ def inputs_digest(config: SiteConfig, listing: ContentListing) -> str:
     pages, outside = listing
     parts = [__version__, repr(config), os.environ.get("SOURCE_DATE_EPOCH", ""), repr(outside),
              repr([(name, s.st_size, s.st_mtime_ns) for name, s in pages]),
-             repr(_stats(config.templates_dir)), repr(_stats(config.data_dir)), repr(_stats(_CODE))]
+             repr(_stats(config.templates_dir)), repr(_stats(config.data_dir)), repr(_stats(_CODE, ".py"))]  # not __pycache__, which Python writes itself
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
 
 
