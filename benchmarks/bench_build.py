@@ -11,42 +11,22 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from benchmarks.measure import measure  # noqa: E402
 from benchmarks.synth import write_site  # noqa: E402
-
-
-# A fresh parent per build, so "peak" is that build's largest process (itself or a Pagefind it ran),
-# not the largest since the benchmark started.
-_SHIM = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
-         "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
-         "print(f'@usage {u.ru_utime + u.ru_stime} {u.ru_maxrss}', file=sys.stderr); sys.exit(r.returncode)")
-
-
-# As on a user's machine: Python keeps compiled bytecode (some CI shells set PYTHONDONTWRITEBYTECODE,
-# which makes every run compile the package again).
-_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 def run(*args: str) -> tuple[float, float, float, str]:
     """(wall seconds, CPU seconds, peak MB, slowest stages) of one `digest` command in a fresh process."""
-    started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-c", _SHIM, sys.executable, "-m", "generator.cli", *args, "--timings"],
-                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=_ENV)
-    wall = time.perf_counter() - started
-    if result.returncode:
-        raise SystemExit(result.stderr)
-    cpu, peak_kb = re.search(r"^@usage (\S+) (\d+)$", result.stderr, re.M).groups()  # type: ignore[union-attr]
-    stages = sorted(((float(ms), name.strip()) for name, ms in re.findall(r"^  (.+?)\s+([\d.]+) ms$",
-                                                                          result.stderr, re.M)), reverse=True)
-    slowest = ", ".join(f"{name} {ms / 1000:.2f}" for ms, name in stages[:3])
-    return wall, float(cpu), int(peak_kb) / 1024, slowest
+    wall, cpu, peak, stderr = measure([sys.executable, "-m", "generator.cli", *args, "--timings"], REPO)
+    stages = sorted(((float(ms), name.strip()) for name, ms in re.findall(r"^  (.+?)\s+([\d.]+) ms$", stderr, re.M)),
+                    reverse=True)
+    return wall, cpu, peak, ", ".join(f"{name} {ms / 1000:.2f}" for ms, name in stages[:3])
 
 
 def edit(page: Path, old: str, new: str) -> None:

@@ -1,0 +1,31 @@
+"""Wall time, CPU time and peak memory of one command, as its user sees them."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+# A fresh parent per command, so "peak" is that command's largest process (itself or a child it
+# ran, such as Pagefind), not the largest since the benchmark started.
+_SHIM = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
+         "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+         "print(f'@usage {u.ru_utime + u.ru_stime} {u.ru_maxrss}', file=sys.stderr); sys.exit(r.returncode)")
+# As on a user's machine: Python keeps compiled bytecode (some CI shells set PYTHONDONTWRITEBYTECODE,
+# which makes every run compile the package again).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def measure(command: list[str], cwd: Path) -> tuple[float, float, float, str]:
+    """(wall seconds, CPU seconds, peak MB, stderr) of `command`; exits with its stderr if it fails."""
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-c", _SHIM, *command], cwd=cwd, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, env=ENV)
+    wall = time.perf_counter() - started
+    if result.returncode:
+        raise SystemExit(f"{' '.join(command)} failed:\n{result.stderr}")
+    cpu, peak_kb = re.search(r"^@usage (\S+) (\d+)$", result.stderr, re.M).groups()  # type: ignore[union-attr]
+    return wall, float(cpu), int(peak_kb) / 1024, result.stderr
