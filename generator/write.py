@@ -49,6 +49,36 @@ def atomic_write(target: Path, data: bytes, durable: bool = True) -> None:
         raise
 
 
+def atomic_write_many(folder: Path, files: dict[str, bytes]) -> None:
+    """atomic_write for many files in one folder, as durably, with one disk flush instead of one each.
+
+    Every file is written beside its target first; then one os.sync() puts all their bytes on disk;
+    only then are they renamed into place, so a power cut never leaves an empty or partial page.
+    (Ten thousand fsync calls took most of an ingest's time.)
+    """
+    if not hasattr(os, "sync"):  # no os.sync (Windows): flush file by file
+        for name, data in files.items():
+            atomic_write(folder / name, data)
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[tuple[str, Path]] = []
+    try:
+        for name, data in files.items():
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+            written.append((tmp, folder / name))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.chmod(tmp, 0o644)
+        os.sync()
+        for tmp, target in written:
+            os.replace(tmp, target)
+    except BaseException:
+        for tmp, _ in written:
+            Path(tmp).unlink(missing_ok=True)
+        raise
+    os.sync()  # the renames themselves
+
+
 def _previous_files(output_dir: Path) -> set[str]:
     try:
         listed = json.loads((output_dir / MANIFEST).read_text(encoding="utf-8"))["files"]

@@ -13,8 +13,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..progress import progress
-from ..write import atomic_write
+from ..write import atomic_write, atomic_write_many
 
 MANIFEST = ".ingest.json"
 
@@ -87,8 +86,7 @@ def store_pages(content_dir: Path, pages: dict[str, str], force: bool = False) -
         to_write[name] = data
     if to_write:
         _write_manifest(content_dir, manifest, {**pending, **{n: _digest(d) for n, d in to_write.items()}})
-        for name, data in progress(to_write.items(), len(to_write), "writing content"):
-            atomic_write(content_dir / name, data)
-            manifest[name] = _digest(data)
+        atomic_write_many(content_dir, to_write)
+        manifest.update({name: _digest(data) for name, data in to_write.items()})
     _write_manifest(content_dir, manifest, {})
     return report
