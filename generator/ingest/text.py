@@ -25,6 +25,7 @@ SENTENCE_END_RE = re.compile(r"[.!?…][\"”’')\]]*$")
 _INNER_SENTENCE_RE = re.compile(r"[a-z0-9%)\]]{2}[.!?][\"”’]? [A-Z“\"]")
 
 
+@lru_cache(maxsize=1 << 17)  # words repeat: half a million tokens in 1,000 articles, few distinct
 def normalise_token(raw: str) -> str:
     """`Alibaba’s` → `alibaba`, `$2.75B` → `2.75`, `U.S.` → `u.s`: a comparable form of a word."""
     word = raw.lower().rstrip(".-&")
