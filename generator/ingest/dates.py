@@ -24,6 +24,7 @@ _MONTHS = {name: i for i, names in enumerate(
      ("november", "nov"), ("december", "dec")], start=1) for name in names}
 _MONTH = r"(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|" \
          r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+_DIGIT_RE = re.compile(r"\d")
 _FULL_RE = re.compile(_MONTH + r"\.? (\d{1,2})(?:st|nd|rd|th)?,? (20\d\d|19\d\d)\b")
 _MONTH_DAY_RE = re.compile(_MONTH + r"\.? (\d{1,2})(?:st|nd|rd|th)?\b(?!,? ?\d)")
 _MONTH_YEAR_RE = re.compile(_MONTH + r",? (20\d\d|19\d\d)\b")
@@ -94,11 +95,16 @@ def clues(lines: Sequence[str]) -> DateClues:
     bounds: list[Bound] = []
     year_less: list[tuple[int, int]] = []
     for line in lines:
-        for match in (_UPDATED_RE.search(line), _TWEET_DATE_RE.search(line)):
-            if match:
-                found = _safe_date(int(match.group(3)), _month(match.group(1)), int(match.group(2)))
-                exact.extend([found] if found else [])
-        for pattern, make in _PATTERNS:
+        # Every pattern but "in March" needs a digit; most lines of prose have none.
+        if not _DIGIT_RE.search(line):
+            patterns: tuple = ((_BARE_MONTH_RE, _bare_month),)
+        else:
+            patterns = _PATTERNS
+            for match in (_UPDATED_RE.search(line), _TWEET_DATE_RE.search(line)):
+                if match:
+                    found = _safe_date(int(match.group(3)), _month(match.group(1)), int(match.group(2)))
+                    exact.extend([found] if found else [])
+        for pattern, make in patterns:
             for match in pattern.finditer(line):
                 if _is_future(line, match.start()):
                     continue

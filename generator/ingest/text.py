@@ -40,15 +40,17 @@ def stem(word: str) -> str:
     return word[:5] if word.isalpha() and len(word) > 5 else word
 
 
+@lru_cache(maxsize=1 << 17)
+def _meaning(raw: str) -> str:
+    """A token's stem if it carries meaning, else "" (stop words, one-letter tokens)."""
+    word = normalise_token(raw)
+    return stem(word) if len(word) > 1 and word not in STOPWORDS else ""
+
+
 @lru_cache(maxsize=1 << 16)
 def content_words(text: str) -> frozenset[str]:
     """The stems of a line's words that carry meaning: no stop words, no one-letter tokens."""
-    words = set()
-    for raw in _WORD_RE.findall(text.replace("’", "'")):
-        word = normalise_token(raw)
-        if len(word) > 1 and word not in STOPWORDS:
-            words.add(stem(word))
-    return frozenset(words)
+    return frozenset(filter(None, map(_meaning, _WORD_RE.findall(text.replace("’", "'")))))
 
 
 _ABBREVIATION_END_RE = re.compile(r"\b(Inc|Corp|Ltd|Co|Jr|Sr|St|U\.S|U\.K|Dr|Mr|Ms|Mrs|No|vs)\.$")
