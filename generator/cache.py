@@ -189,9 +189,9 @@ def _discard(file: Path) -> None:
 class PageMemo:
     """Skips rendering a page whose inputs are unchanged and whose file is still as the last build left it.
 
-    A page's fingerprint hashes what its template receives (the context, with each article by the hash
-    of all its fields) plus `salt` (package version, settings, templates, term names). Rendering is
-    deterministic, so the same fingerprint means the same bytes: the data decides, nothing is declared.
+    A page's fingerprint hashes its key — what its template receives, each article, term or month by
+    the hash of all its fields (see render.PagePlan) — plus `salt` (package version, settings,
+    templates, term names). Rendering is deterministic, so the same fingerprint means the same bytes.
     """
 
     output_dir: Path
