@@ -45,6 +45,11 @@ def page_counts(files: Iterable[str]) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
+def _as_errors(warnings: tuple[Problem, ...]) -> InputError:
+    """`--strict`: the warnings, as errors."""
+    return InputError(tuple(Problem(p.path, p.line, p.message) for p in warnings))
+
+
 def _salt(config: SiteConfig, site: Site) -> str:
     """What every page depends on besides its own context: code, settings, theme, term names."""
     names = [(t.key, term.slug, term.name) for t in site.taxonomies for term in t.terms]
@@ -71,13 +76,13 @@ def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | N
         term_data = {t.key: load_term_data(config.data_dir, t.key, root) for t in config.taxonomies}
         articles, warnings, bodies = load_articles(config, root, cache, listing)
     if strict and warnings:
-        raise InputError(tuple(Problem(p.path, p.line, p.message) for p in warnings))
+        raise _as_errors(warnings)
     with stage("index"):
         site = build_site(articles, config, term_data, bodies,
                           remembered_related(config) if cache is not None else None)
     with stage("render pages"):
         memo = memo_for(_salt(config, site)) if memo_for else None
-        env = make_environment(config, config.config_path.parent / ".digest-cache" / "jinja" if cache else None)
+        env = make_environment(config, config.cache_path("jinja") if cache else None)
         files = render_site(site, config, env, memo)
         files["sitemap.xml"] = render_sitemap(list(files), site, config, memo)
         files.update(render_redirects(load_redirects(config.data_dir), files, env))
@@ -104,7 +109,7 @@ def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cach
         last = unchanged_since_last_build(config, inputs) if inputs else None
     if last is not None:
         if strict and last.warnings:
-            raise InputError(tuple(Problem(p.path, p.line, p.message) for p in last.warnings))
+            raise _as_errors(last.warnings)
         return BuildResult(None, {}, WriteReport((), len(last.outputs), ()), last.warnings, last.articles, last.pages)
     cache = load_cache(config) if use_cache else None
     if cache is not None and cache.notice:

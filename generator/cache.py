@@ -28,7 +28,7 @@ RELATED_FORMAT = 2
 
 
 def cache_file(config: SiteConfig) -> Path:
-    return config.config_path.parent / ".digest-cache" / "content.sqlite"
+    return config.cache_path("content.sqlite")
 
 
 def cache_key(config: SiteConfig) -> str:
@@ -243,8 +243,7 @@ class PageMemo:
 
 
 def memo_file(config: SiteConfig) -> Path:
-    where = hashlib.sha256(str(config.output_dir).encode()).hexdigest()[:12]
-    return config.config_path.parent / ".digest-cache" / f"pages-{where}.json"
+    return config.cache_path("pages.json", per_output=True)
 
 
 def templates_digest(templates_dir: Path) -> str:
@@ -285,7 +284,7 @@ def save_memo(config: SiteConfig, memo: PageMemo) -> None:
 def remembered_related(config: SiteConfig) -> RelatedMemory:
     """A `related` hook for build_site: keep the last related-articles map and recompute only the
     articles an edit can affect (see index.affected_by); everything when the settings changed."""
-    file = config.config_path.parent / ".digest-cache" / "related.json"
+    file = config.cache_path("related.json")
     weights = {t.key: t.related_weight for t in config.taxonomies}
 
     def related(inputs: RelatedInputs, compute) -> RelatedMap:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -66,6 +67,14 @@ class SiteConfig:
     def base_path(self) -> str:
         """The URL path the site lives under, always with slashes on both ends: `/REPO/`."""
         return urlsplit(self.base_url).path
+
+    def cache_path(self, name: str, per_output: bool = False) -> Path:
+        """A file in `.digest-cache/` beside site.yaml, kept between runs (and ignored by git).
+        `per_output` names it after the output folder too: what describes one output/ is its own."""
+        if per_output:
+            stem, dot, suffix = name.partition(".")
+            name = f"{stem}-{hashlib.sha256(str(self.output_dir).encode()).hexdigest()[:12]}{dot}{suffix}"
+        return self.config_path.parent / ".digest-cache" / name
 
     def taxonomy(self, key: str) -> TaxonomyConfig:
         return next(t for t in self.taxonomies if t.key == key)

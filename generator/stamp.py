@@ -37,8 +37,7 @@ class Stamp:
 
 
 def stamp_file(config: SiteConfig) -> Path:
-    where = hashlib.sha256(str(config.output_dir).encode()).hexdigest()[:12]
-    return config.config_path.parent / ".digest-cache" / f"stamp-{where}.json"
+    return config.cache_path("stamp.json", per_output=True)
 
 
 def _stats(folder: Path, suffix: str = "") -> list[tuple[str, int, int]]:

@@ -167,7 +167,7 @@ def _parse(data: bytes, name: str) -> tuple[list[Draft], list[Evidence]]:
 def ingest(sources: Sequence[str], config: SiteConfig, force: bool = False, newest: date | None = None,
            oldest: date | None = None, write: bool = True) -> IngestReport:
     """Read every source, ingest those that could be read, write, and then report the ones that failed."""
-    fetcher = FeedFetcher(config.config_path.parent / ".digest-cache" / "feeds.json") if any(
+    fetcher = FeedFetcher(config.cache_path("feeds.json")) if any(
         is_url(s) for s in sources) else None
     groups, problems, report = [], [], IngestReport()
     for source in sources:
