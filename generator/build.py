@@ -8,15 +8,15 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from . import __version__
-from .cache import (ContentCache, PageMemo, load_cache, load_memo, remembered_related, save_memo,
-                    templates_digest)
+from .cache import (ContentCache, PageMemo, load_cache, load_memo, remembered_index, remembered_related,
+                    save_memo, templates_digest)
 from .config import SiteConfig
 from .content import ContentListing, content_files, load_articles
 from .index import build_site
 from .model import InputError, Problem, Site
 from .terms import load_redirects
 from .termdata import load_term_data
-from .timing import stage
+from .timing import stage, without_cyclic_gc
 from .stamp import inputs_digest, save_stamp, unchanged_since_last_build
 from .write import MANIFEST, WriteReport, write_output
 
@@ -67,7 +67,7 @@ def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | N
     # Pagefind or the XML writers, and loading them would be most of its time.
     from .outputs.assets import read_static
     from .outputs.feeds import render_feeds
-    from .outputs.search import search_files
+    from .outputs.search import SearchJob
     from .outputs.sitemap import render_extras, render_sitemap
     from .render import make_environment, render_redirects, render_site
 
@@ -79,23 +79,35 @@ def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | N
         raise _as_errors(warnings)
     with stage("index"):
         site = build_site(articles, config, term_data, bodies,
-                          remembered_related(config) if cache is not None else None)
-    with stage("render pages"):
-        memo = memo_for(_salt(config, site)) if memo_for else None
-        env = make_environment(config, config.cache_path("jinja") if cache else None)
-        files = render_site(site, config, env, memo)
-        files["sitemap.xml"] = render_sitemap(list(files), site, config, memo)
-        files.update(render_redirects(load_redirects(config.data_dir), files, env))
-    if search:
+                          remembered_related(config) if cache is not None else None,
+                          remembered_index(config) if cache is not None else None)
+    memo = memo_for(_salt(config, site)) if memo_for else None
+    env = make_environment(config, config.cache_path("jinja") if cache else None)
+    search_job: list[SearchJob] = []
+
+    def start_search(articles: dict[str, bytes | None]) -> None:
+        search_job.append(SearchJob(articles, site, config, memo))
+
+    try:
+        with stage("render pages"):
+            files = render_site(site, config, env, memo, start_search if search else None)
+            files["sitemap.xml"] = render_sitemap(list(files), site, config, memo)
+            files.update(render_redirects(load_redirects(config.data_dir), files, env))
+        with stage("feeds and assets"):
+            files.update(render_feeds(site, config, memo))
+            files.update(render_extras(config))
+            files.update(read_static(config.templates_dir))
+        # Pagefind has been indexing changed shards in the background since the article pages were made.
         with stage("search index"):
-            files.update(search_files(files, site, config, memo))
-    with stage("feeds and assets"):
-        files.update(render_feeds(site, config, memo))
-        files.update(render_extras(config))
-        files.update(read_static(config.templates_dir))
+            for job in search_job:
+                files.update(job.finish())
+    finally:
+        for job in search_job:
+            job.cancel()
     return site, files, warnings, memo
 
 
+@without_cyclic_gc()
 def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cache: bool = True) -> BuildResult:
     """Render everything, then write it; a problem anywhere leaves output/ as it was.
 

@@ -18,13 +18,14 @@ from typing import Any
 
 from . import __version__
 from .config import SiteConfig
-from .index import RelatedInputs, RelatedMap, RelatedMemory, update_related
-from .model import Article, Problem
+from .index import IndexMemory, RelatedInputs, RelatedMap, RelatedMemory, update_related
+from .model import Article, Problem, Taxonomy, Term
 from .write import atomic_write
 
-FORMAT = 2
-MEMO_FORMAT = 4
+FORMAT = 3
+MEMO_FORMAT = 5
 RELATED_FORMAT = 2
+INDEX_FORMAT = 1
 
 
 def cache_file(config: SiteConfig) -> Path:
@@ -40,7 +41,7 @@ def cache_key(config: SiteConfig) -> str:
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS info (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS pages (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
-                                  sha TEXT NOT NULL, article TEXT, problems TEXT NOT NULL);
+                                  sha TEXT NOT NULL, article TEXT, problems TEXT NOT NULL, body TEXT);
 CREATE TABLE IF NOT EXISTS bodies (digest TEXT PRIMARY KEY, html TEXT NOT NULL);
 """
 
@@ -55,22 +56,23 @@ class ContentCache:
 
     key: str
     file: Path | None = None
-    entries: dict[str, tuple[int, int, str, str | None, str]] = field(default_factory=dict)
+    entries: dict[str, tuple[int, int, str, str | None, str, str | None]] = field(default_factory=dict)
     notice: str = ""
     used: set[str] = field(default_factory=set)
-    changed: dict[str, tuple[int, int, str, str | None, str]] = field(default_factory=dict)
+    changed: dict[str, tuple[int, int, str, str | None, str, str | None]] = field(default_factory=dict)
     new_bodies: dict[str, str] = field(default_factory=dict)
     _db: sqlite3.Connection | None = None
     _hits: list[str] = field(default_factory=list)
 
-    def lookup(self, path: str, file: Path, stat: os.stat_result) -> tuple[bool, bytes | None]:
+    def lookup(self, path: str, file: str, stat: os.stat_result) -> tuple[bool, bytes | None]:
         """(hit, the bytes if they had to be read). A hit is kept for `reused`, which decodes them all."""
         self.used.add(path)
         entry = self.entries.get(path)
         if entry and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
             self._hits.append(path)
             return True, None
-        data = file.read_bytes()
+        with open(file, "rb") as handle:
+            data = handle.read()
         if entry and entry[2] == hashlib.sha256(data).hexdigest():
             self.changed[path] = (stat.st_size, stat.st_mtime_ns, *entry[2:])
             self._hits.append(path)
@@ -94,7 +96,8 @@ class ContentCache:
               problems: tuple[Problem, ...]) -> None:
         plain = json.dumps(_plain(article), ensure_ascii=False, separators=(",", ":")) if article else None
         self.changed[path] = (stat.st_size, stat.st_mtime_ns, hashlib.sha256(data).hexdigest(), plain,
-                              json.dumps([[p.line, p.message, p.warning] for p in problems], ensure_ascii=False))
+                              json.dumps([[p.line, p.message, p.warning] for p in problems], ensure_ascii=False),
+                              article.body_digest if article else None)
         if article is not None:
             self.new_bodies[article.body_digest] = body_html
 
@@ -124,12 +127,13 @@ class ContentCache:
             with db:
                 db.execute("INSERT OR REPLACE INTO info VALUES ('key', ?)", (self.key,))
                 db.executemany("DELETE FROM pages WHERE path = ?", [(p,) for p in gone])
-                db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?)",
+                db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?)",
                                [(p, *row) for p, row in sorted(self.changed.items())])
                 db.executemany("INSERT OR IGNORE INTO bodies VALUES (?, ?)", sorted(self.new_bodies.items()))
-                if gone or self.changed:
-                    db.execute("DELETE FROM bodies WHERE digest NOT IN "
-                               "(SELECT json_extract(article, '$.body_digest') FROM pages WHERE article IS NOT NULL)")
+                # Bodies only the replaced or removed pages had: another page may share one (two empty bodies).
+                dropped = {self.entries[p][5] for p in [*gone, *self.changed] if p in self.entries} - {None}
+                db.executemany("DELETE FROM bodies WHERE digest = ? AND digest NOT IN (SELECT body FROM pages "
+                               "WHERE body IS NOT NULL)", [(d,) for d in sorted(dropped)])
             db.close()
             self._db = None
         except sqlite3.Error:
@@ -169,7 +173,8 @@ def load_cache(config: SiteConfig) -> ContentCache:
         db = _connect(file)
         found = db.execute("SELECT value FROM info WHERE name = 'key'").fetchone()
         if found is not None and found[0] == key:
-            entries = {row[0]: tuple(row[1:]) for row in db.execute("SELECT * FROM pages")}
+            entries = {row[0]: tuple(row[1:]) for row in db.execute(
+                "SELECT path, size, mtime_ns, sha, article, problems, body FROM pages")}
             return ContentCache(key, file, entries, _db=db)  # type: ignore[arg-type]
         notice = f"{file}: made by another version or settings; rebuilt it"
     except sqlite3.Error as err:
@@ -192,54 +197,62 @@ class PageMemo:
     A page's fingerprint hashes its key — what its template receives, each article, term or month by
     the hash of all its fields (see render.PagePlan) — plus `salt` (package version, settings,
     templates, term names). Rendering is deterministic, so the same fingerprint means the same bytes.
+
+    Files made together (a term's pages, a search shard's bundle) can also be kept as a named group
+    with one fingerprint for all of them, so a build that finds the group unchanged never makes
+    their keys one by one.
     """
 
     output_dir: Path
     salt: str
     previous: dict[str, list[Any]] = field(default_factory=dict)  # path → [fingerprint, size, mtime_ns]
+    previous_groups: dict[str, list[Any]] = field(default_factory=dict)  # name → [fingerprint, [paths]]
     fingerprints: dict[str, str] = field(default_factory=dict)
+    groups: dict[str, list[Any]] = field(default_factory=dict)
     kept: set[str] = field(default_factory=set)  # skipped: the file is still as `previous` records it
-    _groups: dict[str, list[str]] | None = None  # previous paths by their first two folders
+
+    def fingerprint(self, parts: Any) -> str:
+        text = parts if isinstance(parts, str) else repr(parts)  # a group's key can be megabytes: no repr copy
+        return hashlib.sha256((self.salt + text).encode("utf-8")).hexdigest()
+
+    def _intact(self, path: str, fingerprint: str) -> bool:
+        """Did the last build make this file from this fingerprint, and is it still as it left it?"""
+        old = self.previous.get(path)
+        if not old or old[0] != fingerprint:
+            return False
+        try:
+            stat = os.stat(f"{self.output_dir}/{path}")
+        except OSError:
+            return False
+        return stat.st_size == old[1] and stat.st_mtime_ns == old[2]
 
     def produce(self, path: str, parts: Any, render: Any) -> bytes | None:
         """The page's bytes, or None when the file in output/ is already exactly them."""
-        fingerprint = hashlib.sha256((self.salt + repr(parts)).encode("utf-8")).hexdigest()
+        fingerprint = self.fingerprint(parts)
         self.fingerprints[path] = fingerprint
-        old = self.previous.get(path)
-        if old and old[0] == fingerprint:
-            try:
-                stat = os.stat(f"{self.output_dir}/{path}")
-                if stat.st_size == old[1] and stat.st_mtime_ns == old[2]:
-                    self.kept.add(path)
-                    return None
-            except OSError:
-                pass
+        if self._intact(path, fingerprint):
+            self.kept.add(path)
+            return None
         return render()
 
-
-    def keep_group(self, prefix: str, fingerprint: str) -> list[str] | None:
-        """The files under `prefix` that one step made last time, if it had this fingerprint and every
-        file is still as that build left it; None if the step must run again."""
-        if self._groups is None:
-            self._groups = {}
-            for path in self.previous:
-                head, _, rest = path.partition("/")
-                self._groups.setdefault(f"{head}/{rest.partition('/')[0]}/", []).append(path)
-        group = self._groups.get(prefix, [])
-        for path in group:
-            old = self.previous[path]
-            if old[0] != fingerprint:
-                return None
-            try:
-                stat = os.stat(f"{self.output_dir}/{path}")
-            except OSError:
-                return None
-            if stat.st_size != old[1] or stat.st_mtime_ns != old[2]:
-                return None
-        for path in group:
-            self.fingerprints[path] = fingerprint
+    def keep_group(self, name: str, fingerprint: str) -> list[str] | None:
+        """The files of the group `name` if the last build made it from this fingerprint and every
+        file is still as that build left it (all are then kept); None if the group must be made again."""
+        old = self.previous_groups.get(name)
+        if not old or old[0] != fingerprint:
+            return None
+        paths: list[str] = old[1]
+        if not all(path in self.previous and self._intact(path, self.previous[path][0]) for path in paths):
+            return None
+        for path in paths:
+            self.fingerprints[path] = self.previous[path][0]
             self.kept.add(path)
-        return group or None
+        self.groups[name] = old
+        return paths
+
+    def record_group(self, name: str, fingerprint: str, paths: list[str]) -> None:
+        """Remember the files a group was made into this time, for keep_group next time."""
+        self.groups[name] = [fingerprint, paths]
 
 
 def memo_file(config: SiteConfig) -> Path:
@@ -256,11 +269,14 @@ def templates_digest(templates_dir: Path) -> str:
 def load_memo(config: SiteConfig, salt: str) -> PageMemo:
     try:
         data = json.loads(memo_file(config).read_text(encoding="utf-8"))
-        previous = data["pages"] if data.get("format") == MEMO_FORMAT and isinstance(data.get("pages"), dict) else {}
+        if data.get("format") != MEMO_FORMAT or not isinstance(data.get("pages"), dict) \
+                or not isinstance(data.get("groups"), dict):
+            raise ValueError("another format")
+        previous, groups = data["pages"], data["groups"]
     except (OSError, ValueError, KeyError, TypeError):
-        previous = {}
+        previous, groups = {}, {}
     # Hashed once here, not with every page's key: the salt lists every term name.
-    return PageMemo(config.output_dir, hashlib.sha256(salt.encode("utf-8")).hexdigest(), previous)
+    return PageMemo(config.output_dir, hashlib.sha256(salt.encode("utf-8")).hexdigest(), previous, groups)
 
 
 def save_memo(config: SiteConfig, memo: PageMemo) -> None:
@@ -275,9 +291,10 @@ def save_memo(config: SiteConfig, memo: PageMemo) -> None:
         except OSError:
             continue
         pages[path] = [fingerprint, stat.st_size, stat.st_mtime_ns]
-    if pages == memo.previous:
+    groups = {name: memo.groups[name] for name in sorted(memo.groups)}
+    if pages == memo.previous and groups == memo.previous_groups:
         return
-    text = json.dumps({"format": MEMO_FORMAT, "pages": pages}, separators=(",", ":"))
+    text = json.dumps({"format": MEMO_FORMAT, "pages": pages, "groups": groups}, separators=(",", ":"))
     atomic_write(memo_file(config), text.encode("utf-8"), durable=False)
 
 
@@ -308,3 +325,30 @@ def remembered_related(config: SiteConfig) -> RelatedMemory:
         return result
 
     return related
+
+
+def remembered_index(config: SiteConfig) -> IndexMemory:
+    """A `memory` hook for build_site: the last build's taxonomies and related articles, kept
+    whole while no article's slug, date or terms (nor the settings shaping them) changed — as after
+    a body or title edit — so the index is read back instead of made again."""
+    file = config.cache_path("index.json")
+
+    def remember(key: str, compute):  # type: ignore[no-untyped-def]
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+            if data["format"] == INDEX_FORMAT and data["version"] == __version__ and data["key"] == key:
+                taxonomies = tuple(Taxonomy(t["key"], tuple(Term(
+                    term[0], term[1], term[2], term[3], tuple(term[4]), tuple((s, n) for s, n in term[5]), term[6])
+                    for term in t["terms"])) for t in data["taxonomies"])
+                return taxonomies, tuple((slug, tuple(others)) for slug, others in data["related"])
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
+            pass
+        taxonomies, related = compute()
+        plain = [{"key": t.key, "terms": [[term.taxonomy, term.name, term.slug, term.description, term.articles,
+                                           term.related, term.parent] for term in t.terms]} for t in taxonomies]
+        text = json.dumps({"format": INDEX_FORMAT, "version": __version__, "key": key, "taxonomies": plain, "related": related},
+                          ensure_ascii=False, separators=(",", ":"))
+        atomic_write(file, text.encode("utf-8"), durable=False)
+        return taxonomies, related
+
+    return remember

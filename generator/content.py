@@ -303,7 +303,7 @@ def load_articles(config: SiteConfig, display_root: Path, cache: ContentCache | 
             continue
         data = None
         if cache is not None:
-            hit, data = cache.lookup(path, Path(name), stat)
+            hit, data = cache.lookup(path, name, stat)
             if hit:
                 continue
         jobs.append((path, data if data is not None else Path(name).read_bytes(), stat))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import os
 from itertools import chain, permutations
@@ -18,6 +19,9 @@ RelatedMap = tuple[tuple[str, tuple[str, ...]], ...]
 # (inputs, compute) → the map: compute(None) for every article, compute(slugs) for some.
 RelatedMemory = Callable[["RelatedInputs", Callable[[Iterable[str] | None], tuple[RelatedMap, frozenset[str]]]],
                          RelatedMap]
+# (key, compute) → the taxonomies and related map: those of the last build if its key was the same.
+IndexMemory = Callable[[str, Callable[[], tuple[tuple[Taxonomy, ...], RelatedMap]]],
+                       tuple[tuple[Taxonomy, ...], RelatedMap]]
 RELATED_TERMS = 8
 MIN_RELATED = 3
 
@@ -240,25 +244,41 @@ def update_related(previous_map: Mapping[str, tuple[str, ...]], previous: Relate
     return tuple(sorted(merged.items())), frozenset((filled - affected) | fresh_filled) & current.articles.keys()
 
 
+def index_key(ordered: tuple[Article, ...], config: SiteConfig, term_data: Mapping[str, tuple[TermInfo, ...]]) -> str:
+    """Everything taxonomies and related articles are made from: each article's slug, date and
+    (canonical) terms, in order, by their digest, and the settings and data files that shape them."""
+    settings = [(t.key, t.related_weight) for t in config.taxonomies]
+    head = f"{settings!r}|{config.related_count}|{sorted(term_data.items())!r}"
+    return hashlib.sha256("\n".join([head, *(a.index_digest for a in ordered)]).encode("utf-8")).hexdigest()
+
+
 def build_site(articles: Iterable[Article], config: SiteConfig, term_data: Mapping[str, tuple[TermInfo, ...]],
-               bodies: Mapping[str, str], related: RelatedMemory | None = None) -> Site:
+               bodies: Mapping[str, str], related: RelatedMemory | None = None,
+               memory: IndexMemory | None = None) -> Site:
     """The whole index step: Articles → Site.
 
     `related`, when given, may remember related articles from the last build and recompute only
-    those an edit can change (the costliest part of indexing; a body edit changes none).
+    those an edit can change (the costliest part of indexing; a body edit changes none). `memory`
+    may keep the taxonomies and related articles whole when no slug, date or term changed.
     """
     ordered = newest_first(canonicalise_terms(articles, config, term_data))
-    taxonomies = tuple(build_taxonomy(t.key, ordered, term_data.get(t.key, ())) for t in config.taxonomies)
-    weights = {t.key: t.related_weight for t in config.taxonomies}
 
-    def compute(only: Iterable[str] | None) -> tuple[RelatedMap, frozenset[str]]:
-        return related_articles(ordered, taxonomies, weights, config.related_count, only)
+    def compute() -> tuple[tuple[Taxonomy, ...], RelatedMap]:
+        taxonomies = tuple(build_taxonomy(t.key, ordered, term_data.get(t.key, ())) for t in config.taxonomies)
+        weights = {t.key: t.related_weight for t in config.taxonomies}
 
+        def ranked(only: Iterable[str] | None) -> tuple[RelatedMap, frozenset[str]]:
+            return related_articles(ordered, taxonomies, weights, config.related_count, only)
+
+        inputs = related_inputs(ordered, taxonomies, config)
+        return taxonomies, related(inputs, ranked) if related else ranked(None)[0]
+
+    taxonomies, related_map = memory(index_key(ordered, config, term_data), compute) if memory else compute()
     return Site(
         articles=ordered,
         taxonomies=taxonomies,
         months=build_months(ordered),
-        related=related(related_inputs(ordered, taxonomies, config), compute) if related else compute(None)[0],
+        related=related_map,
         build_time=build_time(ordered),
         bodies=bodies,
     )

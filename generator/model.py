@@ -49,6 +49,9 @@ class Article:
     path: str
     word_count: int
     digest: str = ""  # a hash of all the fields above, so pages can be keyed by it cheaply
+    index_digest: str = ""  # a hash of what the index reads (slug, date, terms), so it can be kept
+
+    INDEXED = ("slug", "date", "terms")
 
     def terms_of(self, taxonomy_key: str) -> tuple[str, ...]:
         """The names this article carries in one taxonomy (empty if none)."""
@@ -62,9 +65,10 @@ class Article:
         return self.date_source == "inferred"
 
     def sealed(self) -> "Article":
-        """This article with `digest` set from its other fields."""
-        fields = repr(tuple(getattr(self, name) for name in self.__slots__ if name != "digest"))  # type: ignore[attr-defined]
-        return replace(self, digest=hashlib.sha256(fields.encode("utf-8")).hexdigest())
+        """This article with `digest` and `index_digest` set from its other fields."""
+        hashed = lambda names: hashlib.sha256(repr(tuple(getattr(self, n) for n in names)).encode("utf-8")).hexdigest()  # noqa: E731
+        return replace(self, digest=hashed([n for n in self.__slots__ if not n.endswith("digest") or n == "body_digest"]),  # type: ignore[attr-defined]
+                       index_digest=hashed(self.INDEXED))
 
 
 @dataclass(frozen=True, slots=True)

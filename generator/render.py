@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import zlib
+from itertools import chain
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -172,13 +174,29 @@ class PagePlan:
     context: Callable[[], dict[str, Any]]
 
 
+@dataclass(frozen=True, slots=True)
+class PageGroup:
+    """The pages of one list (the home page's, a term's, a month's), which a cached build keeps or
+    makes together. `key` names everything any of them shows, so when it is what it was last time,
+    none of their plans — nor their keys, which cost more — is made at all."""
+
+    name: str
+    key: str
+    plans: Callable[[], Iterator[PagePlan]]
+
+
 def _digests(articles: Iterable[Article | None]) -> str:
     return " ".join(a.digest if a is not None else "-" for a in articles)
 
 
-def render_site(site: Site, config: SiteConfig, env: jinja2.Environment,
-                memo: PageMemo | None = None) -> dict[str, bytes | None]:
-    """Every HTML page of the site, keyed by output file path; None for pages the memo says are unchanged."""
+def render_site(site: Site, config: SiteConfig, env: jinja2.Environment, memo: PageMemo | None = None,
+                articles_done: Callable[[dict[str, bytes | None]], None] | None = None) -> dict[str, bytes | None]:
+    """Every HTML page of the site, keyed by output file path; None for pages the memo says are unchanged.
+
+    Article pages come first; `articles_done`, if given, is called with the pages made so far as soon
+    as they are all there, so the search index can start on them while the list pages are made.
+    """
+    _check_templates(env, config)
     look = Lookup(site, config, env)
     pages: dict[str, bytes | None] = {}
 
@@ -186,14 +204,33 @@ def render_site(site: Site, config: SiteConfig, env: jinja2.Environment,
         template = env.get_template(plan.template)
         return template.render(page_path=plan.path, lookup=look, **plan.context()).encode("utf-8")
 
+    def make(plan: PagePlan) -> str:
+        file = urls.file_for(plan.path)
+        if memo is None:
+            pages[file] = render(plan)
+        else:
+            pages[file] = memo.produce(file, f"{plan.template}|{plan.path}|{plan.key}", lambda: render(plan))
+        return file
+
     try:
-        for plan in [*_pages(site, look), PagePlan("404.html", "404.html", "", dict)]:
-            file = urls.file_for(plan.path)
-            if memo is None:
-                pages[file] = render(plan)
-            else:
-                pages[file] = memo.produce(file, f"{plan.template}|{plan.path}|{plan.key}",
-                                           lambda: render(plan))
+        for item in chain(_article_pages(site, look), [articles_done],
+                          _list_pages_all(site, look), [PagePlan("404.html", "404.html", "", dict)]):
+            if item is None:
+                continue
+            if callable(item):
+                item(pages)
+                continue
+            if isinstance(item, PagePlan):
+                make(item)
+                continue
+            fingerprint = memo.fingerprint(item.key) if memo is not None else ""
+            kept = memo.keep_group(item.name, fingerprint) if memo is not None else None
+            if kept:
+                pages.update(dict.fromkeys(kept))
+                continue
+            made = [make(plan) for plan in item.plans()]
+            if memo is not None:
+                memo.record_group(item.name, fingerprint, made)
     except jinja2.TemplateNotFound as err:
         raise InputError((Problem(str(config.templates_dir), 1, f"template `{err.name}` not found; copy it from the "
                                                                f"default theme or fix `templates_dir`"),)) from None
@@ -203,6 +240,20 @@ def render_site(site: Site, config: SiteConfig, env: jinja2.Environment,
     except jinja2.UndefinedError as err:
         raise InputError((Problem(str(config.templates_dir), 1, f"template error: {err.message}"),)) from None
     return pages
+
+
+PAGE_TEMPLATES = ("404.html", "_card.html", "article.html", "index.html", "month.html", "search.html",
+                  "taxonomy.html", "term.html", "timeline.html")
+
+
+def _check_templates(env: jinja2.Environment, config: SiteConfig) -> None:
+    """Every template a site needs, named at once if missing (not one per build as rendering finds them)."""
+    present = set(env.list_templates())
+    missing = [name for name in PAGE_TEMPLATES if name not in present]
+    if missing:
+        raise InputError(tuple(Problem(str(config.templates_dir), 1, f"template `{name}` not found; copy it from "
+                                                                     f"the default theme or fix `templates_dir`")
+                               for name in missing))
 
 
 def render_redirects(redirects: dict[str, str], files: dict[str, bytes],
@@ -232,37 +283,55 @@ def _paginate(items: tuple[str, ...], first_path: str, size: int) -> Iterator[tu
         yield pagination.path(number), pagination, items[(number - 1) * size: number * size]
 
 
-def _list_pages(slugs: tuple[str, ...], first_path: str, template: str, look: Lookup, key: str,
-                context: Callable[[], dict[str, Any]] = dict) -> Iterator[PagePlan]:
-    """The pages of one list; `key` and `context` are what its pages share besides their articles."""
-    for path, pagination, page_slugs in _paginate(slugs, first_path, look.config.page_size):
-        articles = [look.articles[s] for s in page_slugs]
-        yield PagePlan(path, template, f"{key}|{pagination.number}/{pagination.count}|{_digests(articles)}",
-                       lambda a=articles, p=pagination: {"articles": a, "pagination": p, **context()})
+def _list_pages(slugs: tuple[str, ...], first_path: str, template: str, look: Lookup, key: Callable[[], str],
+                context: Callable[[], dict[str, Any]] = dict, shared: str = "") -> PageGroup:
+    """The pages of one list; `key` and `context` are what its pages share besides their articles.
+
+    The group's key is `shared` — all that `key` depends on but the list's articles, made cheaply —
+    and the articles' digests; `key` itself is made only if the group has to be made again.
+    """
+    def plans() -> Iterator[PagePlan]:
+        common = key()
+        for path, pagination, page_slugs in _paginate(slugs, first_path, look.config.page_size):
+            articles = [look.articles[s] for s in page_slugs]
+            yield PagePlan(path, template, f"{common}|{pagination.number}/{pagination.count}|{_digests(articles)}",
+                           lambda a=articles, p=pagination: {"articles": a, "pagination": p, **context()})
+
+    digests = " ".join(look.articles[s].digest for s in slugs)
+    return PageGroup(first_path or "index", f"{template}|{first_path}|{shared}|{look.config.page_size}|{digests}", plans)
 
 
-def _pages(site: Site, look: Lookup) -> Iterator[PagePlan]:
-    """A plan for every HTML page but 404."""
-    yield from _list_pages(tuple(a.slug for a in site.articles), "", "index.html", look, "")
+ARTICLES_A_GROUP = 128
+
+
+def _article_pages(site: Site, look: Lookup) -> Iterator[PageGroup]:
+    """Article pages, in groups of about ARTICLES_A_GROUP by a hash of their slug, so a group an
+    edit did not reach is kept at once, without a fingerprint or a memo lookup per page."""
+    count = 1
+    while count * ARTICLES_A_GROUP < len(site.articles):
+        count *= 2
+    groups: list[list[PagePlan]] = [[] for _ in range(count)]
     for article in site.articles:
         older, newer = look.neighbours(article)
         related = [look.articles[s] for s in look.related[article.slug]]
-        yield PagePlan(urls.article_path(article.slug), "article.html", _digests([article, older, newer, *related]),
-                       lambda a=article, o=older, n=newer, r=related: {"article": a, "older": o, "newer": n,
-                                                                         "related": r})
+        groups[zlib.crc32(article.slug.encode("utf-8")) % count].append(PagePlan(
+            urls.article_path(article.slug), "article.html", _digests([article, older, newer, *related]),
+            lambda a=article, o=older, n=newer, r=related: {"article": a, "older": o, "newer": n, "related": r}))
+    for number, plans in enumerate(groups):
+        key = "\n".join(f"{plan.template}|{plan.path}|{plan.key}" for plan in plans)
+        yield PageGroup(f"articles#{number}/{count}", key, lambda p=plans: iter(p))
+
+
+def _list_pages_all(site: Site, look: Lookup) -> Iterator[PagePlan | PageGroup]:
+    """A plan or group for every HTML page but the articles' and 404."""
+    yield _list_pages(tuple(a.slug for a in site.articles), "", "index.html", look, str)
     for taxonomy, config in zip(site.taxonomies, look.config.taxonomies):
         ordered = _index_order(taxonomy.terms, config)
         yield PagePlan(urls.taxonomy_path(taxonomy.key), "taxonomy.html",
                        f"{look.digest(config)}|{' '.join(look.digest(t) for t in ordered)}",
                        lambda c=config, o=ordered: {"taxonomy": c, "terms": o})
         for term in taxonomy.terms:
-            counts = monthly_counts(look.articles[s].date for s in term.articles)
-            related_terms = [(_link(look.terms[(term.taxonomy, slug)]), n) for slug, n in term.related]
-            key = f"{look.digest(term)}|{look.digest(config)}|{sorted(counts.items())}|{related_terms}"
-            yield from _list_pages(term.articles, urls.term_path(term.taxonomy, term.slug), "term.html", look, key,
-                                   lambda t=term, c=config, n=counts, r=related_terms: {
-                                       "term": t, "taxonomy": c, "chart": month_chart(n, height=80),
-                                       "related_terms": r})
+            yield _term_pages(term, config, look)
     yield PagePlan("search/", "search.html", "", dict)
     months = " ".join(look.digest(m) for m in site.months)
     yield PagePlan("timeline/", "timeline.html", months, lambda: {
@@ -272,9 +341,26 @@ def _pages(site: Site, look: Lookup) -> Iterator[PagePlan]:
     for i, month in enumerate(site.months):
         earlier = links[i + 1] if i + 1 < len(links) else None
         later = links[i - 1] if i > 0 else None
-        yield from _list_pages(month.articles, urls.month_path(month.year, month.month), "month.html", look,
-                               f"{look.digest(month)}|{earlier}|{later}",
-                               lambda m=month, e=earlier, l=later: {"month": m, "earlier": e, "later": l})
+        key = f"{look.digest(month)}|{earlier}|{later}"
+        yield _list_pages(month.articles, urls.month_path(month.year, month.month), "month.html", look,
+                          lambda k=key: k, lambda m=month, e=earlier, l=later: {"month": m, "earlier": e, "later": l},
+                          key)
+
+
+def _term_pages(term: Term, config: TaxonomyConfig, look: Lookup) -> PageGroup:
+    """A term's pages. What they show besides its articles — the term's fields, its monthly counts
+    (made from its articles' dates) and the names of related terms (in the salt) — follows from the
+    term and its articles, so the group's key needs no more than the term's digest."""
+    counts = lambda: monthly_counts(look.articles[s].date for s in term.articles)  # noqa: E731
+    related = lambda: [(_link(look.terms[(term.taxonomy, slug)]), n) for slug, n in term.related]  # noqa: E731
+
+    def key() -> str:
+        return f"{look.digest(term)}|{look.digest(config)}|{sorted(counts().items())}|{related()}"
+
+    return _list_pages(term.articles, urls.term_path(term.taxonomy, term.slug), "term.html", look, key,
+                       lambda: {"term": term, "taxonomy": config, "chart": month_chart(counts(), height=80),
+                                "related_terms": related()},
+                       f"{look.digest(term)}|{look.digest(config)}")
 
 
 def _link(term: Term) -> TermLink:

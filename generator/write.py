@@ -120,12 +120,13 @@ def write_output(output_dir: Path, files: dict[str, bytes | None]) -> WriteRepor
     nothing is touched. The cost is that of the changed files, not of the whole tree.
     """
     recover(output_dir)
-    for relative in files:
-        _check_inside(output_dir, relative)
-    manifest = json.dumps({"files": sorted(files)}, indent=0, sort_keys=True).encode() + b"\n"
-    # None: the build knows this file is already exactly right (see cache.PageMemo).
-    changed = [r for r in sorted(files) if files[r] is not None and not _unchanged(output_dir / r, files[r])]
     previous = _previous_files(output_dir)
+    for relative in files.keys() - previous:  # the others were checked when they were first written
+        _check_inside(output_dir, relative)
+    listed = sorted(files)
+    manifest = json.dumps({"files": listed}, indent=0, sort_keys=True).encode() + b"\n"
+    # None: the build knows this file is already exactly right (see cache.PageMemo).
+    changed = [r for r in listed if files[r] is not None and not _unchanged(output_dir / r, files[r])]
     removed = [r for r in sorted(previous - set(files)) if (output_dir / r).is_file()]
     written = tuple(changed)
     if not _unchanged(output_dir / MANIFEST, manifest):

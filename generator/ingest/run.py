@@ -13,6 +13,7 @@ from ..config import SiteConfig, TaxonomyConfig
 from ..content import decode
 from ..model import InputError, Problem
 from ..termdata import load_term_data
+from ..timing import without_cyclic_gc
 from .clean import body_markdown, classify
 from .dates import DateEstimate, estimate_dates
 from .dump import Dump, Evidence, parse_dump
@@ -164,6 +165,7 @@ def _parse(data: bytes, name: str) -> tuple[list[Draft], list[Evidence]]:
     return drafts_from_dump(dump), evidence
 
 
+@without_cyclic_gc()
 def ingest(sources: Sequence[str], config: SiteConfig, force: bool = False, newest: date | None = None,
            oldest: date | None = None, write: bool = True) -> IngestReport:
     """Read every source, ingest those that could be read, write, and then report the ones that failed."""

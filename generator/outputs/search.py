@@ -120,7 +120,7 @@ def facets(site: Site, config: SiteConfig, shards: list[int]) -> bytes:
 
 def facets_key(site: Site) -> str:
     """What facets.json shows of each article — not its body, so a body edit leaves the file alone."""
-    return "\n".join(f"{a.slug}|{a.title}|{a.date}|{a.summary}|{a.terms}" for a in site.articles)
+    return "\n".join(f"{a.index_digest}|{a.title}|{a.summary}" for a in site.articles)  # slug, date, terms: index_digest
 
 
 def _shard_key(articles: list[Article], config: SiteConfig, count: int, theme: str) -> str:
@@ -135,46 +135,64 @@ def _shard_key(articles: list[Article], config: SiteConfig, count: int, theme: s
     return digest.hexdigest()
 
 
+class SearchJob:
+    """The search bundle being made: Pagefind runs in the background for the shards whose pages
+    changed (one process a core), while the build renders its other pages; `finish` collects it."""
+
+    def __init__(self, files: dict[str, bytes | None], site: Site, config: SiteConfig, memo: PageMemo | None):
+        count = shard_count(len(site.articles))
+        members: dict[int, list[Article]] = {}
+        for article in site.articles:
+            members.setdefault(shard_of(article.slug, count), []).append(article)
+        self.members = dict(sorted(members.items()))  # a shard no slug hashes to has no bundle
+        self.site, self.config, self.memo = site, config, memo
+        self.bundle: dict[str, bytes | None] = {}
+        self.stale: dict[int, str] = {}
+        # Not the page memo's salt: that changes with every new term name or newest date.
+        theme = f"{__version__}|{templates_digest(config.templates_dir)}|{config!r}"
+        for number, articles in self.members.items():
+            key = _shard_key(articles, config, count, theme)
+            kept = memo.keep_group(f"{BUNDLE}/{number}/", key) if memo is not None else None
+            if kept:
+                self.bundle.update(dict.fromkeys(kept))
+            else:
+                self.stale[number] = key
+
+        def index(number: int) -> dict[str, bytes]:
+            paths = [urls.file_for(urls.article_path(a.slug)) for a in self.members[number]]
+            pages = {p: files[p] or config.output_dir / p for p in paths}
+            return pagefind_bundle(pages, config)  # type: ignore[arg-type]
+
+        self._pool = ThreadPoolExecutor(max_workers=max(1, min(len(self.stale), os.cpu_count() or 1)))
+        self._made = {number: self._pool.submit(index, number) for number in self.stale}
+
+    def finish(self) -> dict[str, bytes | None]:
+        """The whole bundle (None: unchanged on disk), once every Pagefind run is done."""
+        try:
+            for number, made in self._made.items():
+                result = made.result()
+                paths = [f"{BUNDLE}/{number}/{name}" for name in result]
+                self.bundle.update(zip(paths, result.values()))
+                if self.memo is not None:
+                    self.memo.fingerprints.update(dict.fromkeys(paths, self.stale[number]))
+                    self.memo.record_group(f"{BUNDLE}/{number}/", self.stale[number], paths)
+        finally:
+            self.cancel()
+        facets_file = "search/facets.json"
+        render_facets = lambda: facets(self.site, self.config, list(self.members))  # noqa: E731
+        if self.memo is None:
+            self.bundle[facets_file] = render_facets()
+        else:
+            self.bundle[facets_file] = self.memo.produce(facets_file, (tuple(self.members), facets_key(self.site)),
+                                                         render_facets)
+        return self.bundle
+
+    def cancel(self) -> None:
+        """Stop starting Pagefind runs and wait for those under way (each cleans up after itself)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
 def search_files(files: dict[str, bytes | None], site: Site, config: SiteConfig,
                  memo: PageMemo | None = None) -> dict[str, bytes | None]:
     """The search bundle (None: unchanged on disk); Pagefind runs only for shards whose pages changed."""
-    count = shard_count(len(site.articles))
-    members: dict[int, list[Article]] = {}
-    for article in site.articles:
-        members.setdefault(shard_of(article.slug, count), []).append(article)
-    members = dict(sorted(members.items()))  # a shard no slug hashes to has no bundle
-    bundle: dict[str, bytes | None] = {}
-    stale: dict[int, str] = {}
-    # Not the page memo's salt: that changes with every new term name or newest date.
-    theme = f"{__version__}|{templates_digest(config.templates_dir)}|{config!r}"
-    for number, articles in members.items():
-        key = _shard_key(articles, config, count, theme)
-        kept = memo.keep_group(f"{BUNDLE}/{number}/", key) if memo is not None else None
-        if kept:
-            bundle.update(dict.fromkeys(kept))
-        else:
-            stale[number] = key
-
-    def index(number: int) -> dict[str, bytes]:
-        paths = [urls.file_for(urls.article_path(a.slug)) for a in members[number]]
-        pages = {p: files[p] or config.output_dir / p for p in paths}
-        return pagefind_bundle(pages, config)  # type: ignore[arg-type]
-
-    # Each Pagefind process indexes one shard on one core; a cold build keeps every core busy.
-    with ThreadPoolExecutor(max_workers=max(1, min(len(stale), os.cpu_count() or 1))) as pool:
-        for number, made in zip(stale, pool.map(index, stale)):
-            for name, data in made.items():
-                path = f"{BUNDLE}/{number}/{name}"
-                bundle[path] = data
-                if memo is not None:
-                    memo.fingerprints[path] = stale[number]
-
-    def render_facets() -> bytes:
-        return facets(site, config, list(members))
-
-    if memo is None:
-        bundle["search/facets.json"] = render_facets()
-    else:
-        bundle["search/facets.json"] = memo.produce("search/facets.json", (tuple(members), facets_key(site)),
-                                                    render_facets)
-    return bundle
+    return SearchJob(files, site, config, memo).finish()
