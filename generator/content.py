@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 from .config import RESERVED_FIELDS, SiteConfig
 from .markup import MAX_NESTING, first_paragraph_text, plain_text, render_markdown, too_deep, trim_to_sentence
 from .model import DATE_SOURCES, Article, InputError, Problem
+from .parallel import parallel_map
 from .progress import progress
 from .slugs import RESERVED_SLUGS, slug_for_term, slugify_title, valid_slug
 from .yamlsource import YamlMapping, parse_mapping
@@ -338,14 +339,8 @@ def _parse_file(job: tuple[str, bytes, SiteConfig]) -> ParsedPage:
 
 def _parse_all(jobs: list[tuple[str, bytes, SiteConfig]]) -> Iterable[ParsedPage]:
     """Parse pages, in order; many pages (a cold build) on every core, since Python-Markdown is
-    most of a cold build's time and the GIL keeps it to one core within a process."""
-    cores = os.cpu_count() or 1
-    if len(jobs) < PARALLEL_PAGES or cores < 2:
-        return map(_parse_file, jobs)
-    from concurrent.futures import ProcessPoolExecutor  # here: most builds parse a page or two
-
-    with ProcessPoolExecutor(max_workers=cores) as pool:
-        return list(pool.map(_parse_file, jobs, chunksize=32))
+    most of a cold build's time."""
+    return parallel_map(_parse_file, jobs, PARALLEL_PAGES)
 
 
 def _slug_collisions(articles: list[Article]) -> list[Problem]:

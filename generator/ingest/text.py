@@ -47,7 +47,7 @@ def _meaning(raw: str) -> str:
     return stem(word) if len(word) > 1 and word not in STOPWORDS else ""
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=1 << 17)
 def content_words(text: str) -> frozenset[str]:
     """The stems of a line's words that carry meaning: no stop words, no one-letter tokens."""
     return frozenset(filter(None, map(_meaning, _WORD_RE.findall(text.replace("’", "'")))))
