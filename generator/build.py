@@ -17,7 +17,7 @@ from .model import InputError, Problem, Site
 from .terms import load_redirects
 from .termdata import load_term_data
 from .timing import stage, without_cyclic_gc
-from .stamp import inputs_digest, save_stamp, unchanged_since_last_build
+from .stamp import check_stamp, inputs_digest, save_stamp
 from .write import MANIFEST, WriteReport, write_output
 
 
@@ -118,15 +118,18 @@ def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cach
     with stage("check stamp"):
         listing = content_files(config.content_dir)  # read once: for the stamp, then for loading
         inputs = inputs_digest(config, listing) if use_cache and write else ""
-        last = unchanged_since_last_build(config, inputs) if inputs else None
+        stamp = check_stamp(config, inputs) if inputs else None
+    last = stamp.unchanged if stamp else None
     if last is not None:
         if strict and last.warnings:
             raise _as_errors(last.warnings)
-        return BuildResult(None, {}, WriteReport((), len(last.outputs), ()), last.warnings, last.articles, last.pages)
+        files = len(last.outputs) + sum(len(names) for names in last.listed.values())
+        return BuildResult(None, {}, WriteReport((), files, ()), last.warnings, last.articles, last.pages)
     cache = load_cache(config) if use_cache else None
     if cache is not None and cache.notice:
         print(f"notice: {cache.notice}", file=sys.stderr)
-    memo_for = (lambda salt: load_memo(config, salt)) if use_cache and write else None
+    intact = stamp is not None and stamp.outputs_intact
+    memo_for = (lambda salt: load_memo(config, salt, intact)) if use_cache and write else None
     try:
         site, files, warnings, memo = render_all(config, strict, cache, memo_for, listing)
         with stage("write output"):

@@ -210,6 +210,9 @@ class PageMemo:
     fingerprints: dict[str, str] = field(default_factory=dict)
     groups: dict[str, list[Any]] = field(default_factory=dict)
     kept: set[str] = field(default_factory=set)  # skipped: the file is still as `previous` records it
+    # True when the build has just found every file of output/ as the last build left it (see
+    # stamp.check_stamp): a fingerprint match is then enough, with no stat of the file.
+    files_intact: bool = False
 
     def fingerprint(self, parts: Any) -> str:
         text = parts if isinstance(parts, str) else repr(parts)  # a group's key can be megabytes: no repr copy
@@ -220,6 +223,8 @@ class PageMemo:
         old = self.previous.get(path)
         if not old or old[0] != fingerprint:
             return False
+        if self.files_intact:
+            return True
         try:
             stat = os.stat(f"{self.output_dir}/{path}")
         except OSError:
@@ -266,7 +271,7 @@ def templates_digest(templates_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def load_memo(config: SiteConfig, salt: str) -> PageMemo:
+def load_memo(config: SiteConfig, salt: str, files_intact: bool = False) -> PageMemo:
     try:
         data = json.loads(memo_file(config).read_text(encoding="utf-8"))
         if data.get("format") != MEMO_FORMAT or not isinstance(data.get("pages"), dict) \
@@ -276,7 +281,8 @@ def load_memo(config: SiteConfig, salt: str) -> PageMemo:
     except (OSError, ValueError, KeyError, TypeError):
         previous, groups = {}, {}
     # Hashed once here, not with every page's key: the salt lists every term name.
-    return PageMemo(config.output_dir, hashlib.sha256(salt.encode("utf-8")).hexdigest(), previous, groups)
+    return PageMemo(config.output_dir, hashlib.sha256(salt.encode("utf-8")).hexdigest(), previous, groups,
+                    files_intact=files_intact)
 
 
 def save_memo(config: SiteConfig, memo: PageMemo) -> None:

@@ -110,6 +110,17 @@ def test_a_no_change_build_does_nothing_but_repairs_a_damaged_output(make_site, 
     page.unlink()
     repaired = run_cli("build", "--config", config)
     assert repaired.out.startswith("Built ") and _tree(config.parent / "output") == before
+    page.write_text("edited by hand")
+    assert run_cli("build", "--config", config).out.startswith("Built ") and _tree(config.parent / "output") == before
+    # Damage and an input change at once: the memo may not trust a fingerprint alone then.
+    page.write_text("edited by hand")
+    (config.parent / "content/a.md").touch()
+    assert run_cli("build", "--config", config).out.startswith("Built ") and _tree(config.parent / "output") == before
+    # Pagefind's fragment files are checked by their folder's listing, not one by one.
+    (fragment,) = (config.parent / "output/pagefind").glob("*/fragment/*.pf_fragment")
+    fragment.unlink()
+    assert run_cli("build", "--config", config).out.startswith("Built ") and _tree(config.parent / "output") == before
+    assert run_cli("build", "--config", config).out.startswith("Nothing changed")
 
 
 def test_a_corrupt_or_foreign_cache_is_ignored_with_a_notice(make_site, run_cli) -> None:
