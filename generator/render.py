@@ -212,28 +212,28 @@ def render_site(site: Site, config: SiteConfig, env: jinja2.Environment, memo: P
             pages[file] = memo.produce(file, f"{plan.template}|{plan.path}|{plan.key}", lambda: render(plan))
         return file
 
+    def make_group(group: PageGroup) -> None:
+        fingerprint = memo.fingerprint(group.key) if memo is not None else ""
+        kept = memo.keep_group(group.name, fingerprint) if memo is not None else None
+        if kept:
+            pages.update(dict.fromkeys(kept))
+            return
+        made = [make(plan) for plan in group.plans()]
+        if memo is not None:
+            memo.record_group(group.name, fingerprint, made)
+
     try:
-        for item in chain(_article_pages(site, look), [articles_done],
-                          _list_pages_all(site, look), [PagePlan("404.html", "404.html", "", dict)]):
-            if item is None:
-                continue
-            if callable(item):
-                item(pages)
-                continue
+        for group in _article_pages(site, look):
+            make_group(group)
+        if articles_done is not None:
+            articles_done(pages)
+        for item in chain(_list_pages_all(site, look), [PagePlan("404.html", "404.html", "", dict)]):
             if isinstance(item, PagePlan):
                 make(item)
-                continue
-            fingerprint = memo.fingerprint(item.key) if memo is not None else ""
-            kept = memo.keep_group(item.name, fingerprint) if memo is not None else None
-            if kept:
-                pages.update(dict.fromkeys(kept))
-                continue
-            made = [make(plan) for plan in item.plans()]
-            if memo is not None:
-                memo.record_group(item.name, fingerprint, made)
+            else:
+                make_group(item)
     except jinja2.TemplateNotFound as err:
-        raise InputError((Problem(str(config.templates_dir), 1, f"template `{err.name}` not found; copy it from the "
-                                                               f"default theme or fix `templates_dir`"),)) from None
+        raise InputError((_missing_template(err.name, config),)) from None
     except jinja2.TemplateSyntaxError as err:
         raise InputError((Problem(_template_name(err.filename, config), err.lineno or 1, err.message or ""),)) \
             from None
@@ -251,9 +251,12 @@ def _check_templates(env: jinja2.Environment, config: SiteConfig) -> None:
     present = set(env.list_templates())
     missing = [name for name in PAGE_TEMPLATES if name not in present]
     if missing:
-        raise InputError(tuple(Problem(str(config.templates_dir), 1, f"template `{name}` not found; copy it from "
-                                                                     f"the default theme or fix `templates_dir`")
-                               for name in missing))
+        raise InputError(tuple(_missing_template(name, config) for name in missing))
+
+
+def _missing_template(name: str | None, config: SiteConfig) -> Problem:
+    return Problem(str(config.templates_dir), 1, f"template `{name}` not found; copy it from the default theme "
+                                                 f"or fix `templates_dir`")
 
 
 def render_redirects(redirects: dict[str, str], files: dict[str, bytes],
