@@ -14,16 +14,16 @@ import sqlite3
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from . import __version__
 from .config import SiteConfig
 from .index import IndexMemory, RelatedInputs, RelatedMap, RelatedMemory, update_related
-from .model import Article, Problem, Taxonomy, Term
+from .model import Article, Problem, Site, Taxonomy, Term
 from .write import atomic_write
 
 FORMAT = 3
-MEMO_FORMAT = 5
+MEMO_FORMAT = 6
 RELATED_FORMAT = 2
 INDEX_FORMAT = 1
 
@@ -210,6 +210,10 @@ class PageMemo:
     fingerprints: dict[str, str] = field(default_factory=dict)
     groups: dict[str, list[Any]] = field(default_factory=dict)
     kept: set[str] = field(default_factory=set)  # skipped: the file is still as `previous` records it
+    # The slugs of the articles whose fields differ from the last build's, when nothing else pages are
+    # made from does (the salt and the site's index_key are the same); None when anything else changed.
+    changed: frozenset[str] | None = None
+    site_state: dict[str, Any] = field(default_factory=dict)  # what `changed` is worked out from next time
     # True when the build has just found every file of output/ as the last build left it (see
     # stamp.check_stamp): a fingerprint match is then enough, with no stat of the file.
     files_intact: bool = False
@@ -259,6 +263,15 @@ class PageMemo:
         """Remember the files a group was made into this time, for keep_group next time."""
         self.groups[name] = [fingerprint, paths]
 
+    def keep_unchanged_group(self, name: str, shows: Iterable[str], changed: frozenset[str] | None) -> list[str] | None:
+        """keep_group without a fingerprint, for a group whose key is known to be what it was: its
+        pages show none of the `changed` articles (`self.changed`, or those reaching them), and
+        nothing else changed (else `changed` is None)."""
+        old = self.previous_groups.get(name)
+        if changed is None or old is None or not changed.isdisjoint(shows):
+            return None
+        return self.keep_group(name, old[0])
+
 
 def memo_file(config: SiteConfig) -> Path:
     return config.cache_path("pages.json", per_output=True)
@@ -271,18 +284,25 @@ def templates_digest(templates_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def load_memo(config: SiteConfig, salt: str, files_intact: bool = False) -> PageMemo:
+def load_memo(config: SiteConfig, salt: str, site: Site, files_intact: bool = False) -> PageMemo:
+    """The last build's memo, ready for a build of `site` with `salt`; an empty one if unreadable."""
+    # Hashed once here, not with every page's key: the salt lists every term name.
+    salt = hashlib.sha256(salt.encode("utf-8")).hexdigest()
+    state = {"salt": salt, "index": site.index_key, "articles": {a.slug: a.digest for a in site.articles}}
     try:
         data = json.loads(memo_file(config).read_text(encoding="utf-8"))
         if data.get("format") != MEMO_FORMAT or not isinstance(data.get("pages"), dict) \
-                or not isinstance(data.get("groups"), dict):
+                or not isinstance(data.get("groups"), dict) or not isinstance(data.get("site"), dict):
             raise ValueError("another format")
-        previous, groups = data["pages"], data["groups"]
+        previous, groups, last = data["pages"], data["groups"], data["site"]
     except (OSError, ValueError, KeyError, TypeError):
-        previous, groups = {}, {}
-    # Hashed once here, not with every page's key: the salt lists every term name.
-    return PageMemo(config.output_dir, hashlib.sha256(salt.encode("utf-8")).hexdigest(), previous, groups,
-                    files_intact=files_intact)
+        previous, groups, last = {}, {}, {}
+    changed = None
+    if last.get("salt") == salt and last.get("index") == site.index_key and isinstance(last.get("articles"), dict):
+        before = last["articles"]
+        changed = frozenset(slug for slug, digest in state["articles"].items() if before.get(slug) != digest)
+    return PageMemo(config.output_dir, salt, previous, groups, files_intact=files_intact, changed=changed,
+                    site_state=state)
 
 
 def save_memo(config: SiteConfig, memo: PageMemo) -> None:
@@ -298,9 +318,10 @@ def save_memo(config: SiteConfig, memo: PageMemo) -> None:
             continue
         pages[path] = [fingerprint, stat.st_size, stat.st_mtime_ns]
     groups = {name: memo.groups[name] for name in sorted(memo.groups)}
-    if pages == memo.previous and groups == memo.previous_groups:
+    if pages == memo.previous and groups == memo.previous_groups and memo.changed == frozenset():
         return
-    text = json.dumps({"format": MEMO_FORMAT, "pages": pages, "groups": groups}, separators=(",", ":"))
+    text = json.dumps({"format": MEMO_FORMAT, "site": memo.site_state, "pages": pages, "groups": groups},
+                      separators=(",", ":"))
     atomic_write(memo_file(config), text.encode("utf-8"), durable=False)
 
 

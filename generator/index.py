@@ -273,7 +273,8 @@ def build_site(articles: Iterable[Article], config: SiteConfig, term_data: Mappi
         inputs = related_inputs(ordered, taxonomies, config)
         return taxonomies, related(inputs, ranked) if related else ranked(None)[0]
 
-    taxonomies, related_map = memory(index_key(ordered, config, term_data), compute) if memory else compute()
+    key = index_key(ordered, config, term_data)
+    taxonomies, related_map = memory(key, compute) if memory else compute()
     return Site(
         articles=ordered,
         taxonomies=taxonomies,
@@ -281,4 +282,5 @@ def build_site(articles: Iterable[Article], config: SiteConfig, term_data: Mappi
         related=related_map,
         build_time=build_time(ordered),
         bodies=bodies,
+        index_key=key,
     )

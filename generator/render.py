@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
+from functools import cache
 from itertools import chain
 from dataclasses import dataclass
 from pathlib import Path
@@ -176,12 +177,18 @@ class PagePlan:
 
 @dataclass(frozen=True, slots=True)
 class PageGroup:
-    """The pages of one list (the home page's, a term's, a month's), which a cached build keeps or
-    makes together. `key` names everything any of them shows, so when it is what it was last time,
-    none of their plans — nor their keys, which cost more — is made at all."""
+    """Pages a cached build keeps or makes together: a list's (the home page's, a term's, a month's)
+    or a batch of article pages. `key` names everything any of them shows, so when it is what it was
+    last time, none of their plans — nor their keys, which cost more — is made at all.
+
+    `shows` are the slugs of the articles whose fields the pages show (for article pages: whose page
+    it is, see _reaching). When none of those changed and nothing else did, the key is known to be
+    what it was, so it is not even made (see PageMemo.keep_unchanged_group).
+    """
 
     name: str
-    key: str
+    shows: Iterable[str]
+    key: Callable[[], str]
     plans: Callable[[], Iterator[PagePlan]]
 
 
@@ -212,26 +219,32 @@ def render_site(site: Site, config: SiteConfig, env: jinja2.Environment, memo: P
             pages[file] = memo.produce(file, f"{plan.template}|{plan.path}|{plan.key}", lambda: render(plan))
         return file
 
-    def make_group(group: PageGroup) -> None:
-        fingerprint = memo.fingerprint(group.key) if memo is not None else ""
-        kept = memo.keep_group(group.name, fingerprint) if memo is not None else None
-        if kept:
+    def make_group(group: PageGroup, changed: frozenset[str] | None) -> None:
+        if memo is None:
+            for plan in group.plans():
+                make(plan)
+            return
+        kept = memo.keep_unchanged_group(group.name, group.shows, changed)
+        if kept is None:
+            fingerprint = memo.fingerprint(group.key())
+            kept = memo.keep_group(group.name, fingerprint)
+        if kept is not None:
             pages.update(dict.fromkeys(kept))
             return
-        made = [make(plan) for plan in group.plans()]
-        if memo is not None:
-            memo.record_group(group.name, fingerprint, made)
+        memo.record_group(group.name, fingerprint, [make(plan) for plan in group.plans()])
 
+    changed = memo.changed if memo is not None else None
     try:
+        reaching = _reaching(changed, site, look) if changed is not None else None
         for group in _article_pages(site, look):
-            make_group(group)
+            make_group(group, reaching)
         if articles_done is not None:
             articles_done(pages)
         for item in chain(_list_pages_all(site, look), [PagePlan("404.html", "404.html", "", dict)]):
             if isinstance(item, PagePlan):
                 make(item)
             else:
-                make_group(item)
+                make_group(item, changed)
     except jinja2.TemplateNotFound as err:
         raise InputError((_missing_template(err.name, config),)) from None
     except jinja2.TemplateSyntaxError as err:
@@ -287,7 +300,7 @@ def _paginate(items: tuple[str, ...], first_path: str, size: int) -> Iterator[tu
 
 
 def _list_pages(slugs: tuple[str, ...], first_path: str, template: str, look: Lookup, key: Callable[[], str],
-                context: Callable[[], dict[str, Any]] = dict, shared: str = "") -> PageGroup:
+                context: Callable[[], dict[str, Any]] = dict, shared: Callable[[], str] = str) -> PageGroup:
     """The pages of one list; `key` and `context` are what its pages share besides their articles.
 
     The group's key is `shared` — all that `key` depends on but the list's articles, made cheaply —
@@ -300,8 +313,11 @@ def _list_pages(slugs: tuple[str, ...], first_path: str, template: str, look: Lo
             yield PagePlan(path, template, f"{common}|{pagination.number}/{pagination.count}|{_digests(articles)}",
                            lambda a=articles, p=pagination: {"articles": a, "pagination": p, **context()})
 
-    digests = " ".join(look.articles[s].digest for s in slugs)
-    return PageGroup(first_path or "index", f"{template}|{first_path}|{shared}|{look.config.page_size}|{digests}", plans)
+    def group_key() -> str:
+        digests = " ".join(look.articles[s].digest for s in slugs)
+        return f"{template}|{first_path}|{shared()}|{look.config.page_size}|{digests}"
+
+    return PageGroup(first_path or "index", slugs, group_key, plans)
 
 
 ARTICLES_A_GROUP = 128
@@ -313,16 +329,31 @@ def _article_pages(site: Site, look: Lookup) -> Iterator[PageGroup]:
     count = 1
     while count * ARTICLES_A_GROUP < len(site.articles):
         count *= 2
-    groups: list[list[PagePlan]] = [[] for _ in range(count)]
+    groups: list[list[Article]] = [[] for _ in range(count)]
     for article in site.articles:
-        older, newer = look.neighbours(article)
-        related = [look.articles[s] for s in look.related[article.slug]]
-        groups[zlib.crc32(article.slug.encode("utf-8")) % count].append(PagePlan(
-            urls.article_path(article.slug), "article.html", _digests([article, older, newer, *related]),
-            lambda a=article, o=older, n=newer, r=related: {"article": a, "older": o, "newer": n, "related": r}))
-    for number, plans in enumerate(groups):
-        key = "\n".join(f"{plan.template}|{plan.path}|{plan.key}" for plan in plans)
-        yield PageGroup(f"articles#{number}/{count}", key, lambda p=plans: iter(p))
+        groups[zlib.crc32(article.slug.encode("utf-8")) % count].append(article)
+    for number, members in enumerate(groups):
+        plans = cache(lambda m=members: [_article_plan(a, look) for a in m])
+        key = lambda p=plans: "\n".join(f"{plan.template}|{plan.path}|{plan.key}" for plan in p())  # noqa: E731
+        yield PageGroup(f"articles#{number}/{count}", [a.slug for a in members], key, lambda p=plans: iter(p()))
+
+
+def _article_plan(article: Article, look: Lookup) -> PagePlan:
+    older, newer = look.neighbours(article)
+    related = [look.articles[s] for s in look.related[article.slug]]
+    return PagePlan(urls.article_path(article.slug), "article.html", _digests([article, older, newer, *related]),
+                    lambda: {"article": article, "older": older, "newer": newer, "related": related})
+
+
+def _reaching(changed: frozenset[str], site: Site, look: Lookup) -> frozenset[str]:
+    """The articles whose pages show one of the `changed` ones: those, their neighbours in time (a
+    page links to the next and previous article), and those listing one of them as related."""
+    reaching = set(changed)
+    for slug in changed:
+        if slug in look.articles:
+            reaching.update(a.slug for a in look.neighbours(look.articles[slug]) if a is not None)
+    reaching.update(slug for slug, others in site.related if not changed.isdisjoint(others))
+    return frozenset(reaching)
 
 
 def _list_pages_all(site: Site, look: Lookup) -> Iterator[PagePlan | PageGroup]:
@@ -347,7 +378,7 @@ def _list_pages_all(site: Site, look: Lookup) -> Iterator[PagePlan | PageGroup]:
         key = f"{look.digest(month)}|{earlier}|{later}"
         yield _list_pages(month.articles, urls.month_path(month.year, month.month), "month.html", look,
                           lambda k=key: k, lambda m=month, e=earlier, l=later: {"month": m, "earlier": e, "later": l},
-                          key)
+                          lambda k=key: k)
 
 
 def _term_pages(term: Term, config: TaxonomyConfig, look: Lookup) -> PageGroup:
@@ -363,7 +394,7 @@ def _term_pages(term: Term, config: TaxonomyConfig, look: Lookup) -> PageGroup:
     return _list_pages(term.articles, urls.term_path(term.taxonomy, term.slug), "term.html", look, key,
                        lambda: {"term": term, "taxonomy": config, "chart": month_chart(counts(), height=80),
                                 "related_terms": related()},
-                       f"{look.digest(term)}|{look.digest(config)}")
+                       lambda: f"{look.digest(term)}|{look.digest(config)}")
 
 
 def _link(term: Term) -> TermLink:

@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 from pathlib import Path
 
 from pagefind_bin import get_executable
@@ -30,6 +31,7 @@ from pagefind_bin import get_executable
 from .. import __version__, urls
 from ..cache import PageMemo, templates_digest
 from ..config import SiteConfig
+from ..write import atomic_write
 from ..model import Article, Site
 from ..slugs import slug_for_term
 
@@ -37,6 +39,12 @@ BUNDLE = "pagefind"
 SHARD_PAGES = 250
 # The parts of Pagefind's bundle the search page loads; its ready-made UIs are not shipped.
 _UNUSED = ("pagefind-ui.", "pagefind-component-ui.", "pagefind-modular-ui.", "pagefind-highlight.")
+
+
+@cache
+def pagefind_version() -> str:
+    """What tells one Pagefind binary from another (its size: it has no cheap version query)."""
+    return str(get_executable().stat().st_size)
 
 
 def shard_count(articles: int) -> int:
@@ -51,26 +59,17 @@ def shard_of(slug: str, count: int) -> int:
     return int.from_bytes(hashlib.sha256(slug.encode("utf-8")).digest()[:4], "big") % count
 
 
-def pagefind_bundle(pages: dict[str, bytes | Path], config: SiteConfig) -> dict[str, bytes]:
+def pagefind_bundle(pages: dict[str, bytes | Path], config: SiteConfig, staging: Path | None = None) -> dict[str, bytes]:
     """Index article pages (bytes, or the file in output/ holding them) with the Pagefind binary.
 
     Result URLs are site-relative; pagefind.js prefixes them with the site's folder (`/REPO/`, found
-    from its own URL), so the bundle works under any sub-path.
+    from its own URL), so the bundle works under any sub-path. `staging`, when given, is a folder
+    kept between builds for Pagefind to read the pages from (see _stage); else a temporary one.
     """
-    # Beside output/, so pages unchanged since the last build are hard links, not copies.
     config.output_dir.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".digest-pagefind-", dir=config.output_dir.parent) as tmp:
-        root = Path(tmp) / "site"
-        for path, data in pages.items():
-            target = root / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(data, bytes):
-                target.write_bytes(data)
-            else:
-                try:
-                    os.link(data, target)
-                except OSError:
-                    shutil.copyfile(data, target)
+        root = staging or Path(tmp) / "site"
+        _stage(pages, root)
         out = Path(tmp) / "bundle"
         command = [str(get_executable()), "--site", str(root), "--output-path", str(out),
                    "--force-language", config.language.split("-")[0], "--quiet"]
@@ -81,6 +80,38 @@ def pagefind_bundle(pages: dict[str, bytes | Path], config: SiteConfig) -> dict[
                   for p in sorted(out.rglob("*")) if p.is_file() and not p.name.startswith(_UNUSED)}
     bundle["ids.json"] = _result_ids(bundle, config)
     return bundle
+
+
+def _stage(pages: dict[str, bytes | Path], root: Path) -> None:
+    """Make `root` hold exactly these pages, for Pagefind to read. A folder kept between builds is
+    brought up to date: a page still linked to its file in output/ stays, new bytes are written,
+    pages no longer wanted go. Making it anew would cost a directory a page, a millisecond or more
+    each on a busy disk, for an edit that changed one page. Unchanged pages are hard links to their
+    files in output/ (copies if output/ is on another disk)."""
+    present = {p.relative_to(root).as_posix() for p in root.rglob("*.html")} if root.is_dir() else set()
+    for path in sorted(present - pages.keys()):
+        (root / path).unlink()
+    for path, data in pages.items():
+        target = root / path
+        if path not in present and not target.parent.is_dir():
+            target.parent.mkdir(parents=True)
+        if isinstance(data, bytes):
+            atomic_write(target, data, durable=False)
+            continue
+        if path in present and _same_file(target, data):
+            continue
+        target.unlink(missing_ok=True)
+        try:
+            os.link(data, target)
+        except OSError:
+            shutil.copyfile(data, target)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def _result_ids(bundle: dict[str, bytes], config: SiteConfig) -> bytes:
@@ -128,7 +159,7 @@ def _shard_key(articles: list[Article], config: SiteConfig, count: int, theme: s
     the title (`data-pagefind-meta`), the date (`data-pagefind-sort`) and the body (`data-pagefind-body`)
     — plus the theme and settings and Pagefind itself. Related links, neighbours and chips
     elsewhere on the page are not indexed, so an edit that only changes those re-indexes nothing."""
-    digest = hashlib.sha256(f"{get_executable().stat().st_size}|{config.language}|{count}|{theme}".encode())
+    digest = hashlib.sha256(f"{pagefind_version()}|{config.language}|{count}|{theme}".encode())
     for article in articles:
         digest.update(f"{article.slug}\0{article.title}\0{article.date.isoformat()}\0{article.body_digest}\0"
                       .encode("utf-8"))
@@ -151,9 +182,12 @@ class SearchJob:
         # Not the page memo's salt: that changes with every new term name or newest date.
         theme = f"{__version__}|{templates_digest(config.templates_dir)}|{config!r}"
         for number, articles in self.members.items():
-            key = _shard_key(articles, config, count, theme)
-            kept = memo.keep_group(f"{BUNDLE}/{number}/", key) if memo is not None else None
-            if kept:
+            name = f"{BUNDLE}/{number}/"
+            kept = memo.keep_unchanged_group(name, (a.slug for a in articles), memo.changed) if memo else None
+            if kept is None:
+                key = _shard_key(articles, config, count, theme)
+                kept = memo.keep_group(name, key) if memo is not None else None
+            if kept is not None:
                 self.bundle.update(dict.fromkeys(kept))
             else:
                 self.stale[number] = key
@@ -161,7 +195,16 @@ class SearchJob:
         def index(number: int) -> dict[str, bytes]:
             paths = [urls.file_for(urls.article_path(a.slug)) for a in self.members[number]]
             pages = {p: files[p] or config.output_dir / p for p in paths}
-            return pagefind_bundle(pages, config)  # type: ignore[arg-type]
+            staging = self.staging / f"{count}-{number}" if self.staging else None
+            return pagefind_bundle(pages, config, staging)  # type: ignore[arg-type]
+
+        # Pages staged for Pagefind, shard by shard, kept between cached builds; those of another
+        # shard count (the site grew past a power of two) would only take space.
+        self.staging = config.cache_path("pagefind", per_output=True) if memo is not None else None
+        if self.staging is not None and self.staging.is_dir():
+            for folder in self.staging.iterdir():
+                if not folder.name.startswith(f"{count}-"):
+                    shutil.rmtree(folder, ignore_errors=True)
 
         self._pool = ThreadPoolExecutor(max_workers=max(1, min(len(self.stale), os.cpu_count() or 1)))
         self._made = {number: self._pool.submit(index, number) for number in self.stale}
