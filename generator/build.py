@@ -85,8 +85,9 @@ def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | N
         site = build_site(articles, config, term_data, bodies,
                           remembered_related(config) if cache is not None else None,
                           remembered_index(config) if cache is not None else None)
-    memo = memo_for(_salt(config, site), site) if memo_for else None
-    env = make_environment(config, config.cache_path("jinja") if cache else None)
+    with stage("load memo and templates"):
+        memo = memo_for(_salt(config, site), site) if memo_for else None
+        env = make_environment(config, config.cache_path("jinja") if cache else None)
     search_job: list[SearchJob] = []
 
     def start_search(articles: dict[str, bytes | None]) -> None:

@@ -170,13 +170,21 @@ def canonicalise_terms(articles: Iterable[Article], config: SiteConfig,
                        term_data: Mapping[str, tuple[TermInfo, ...]]) -> list[Article]:
     """Rewrite each article's term names through the data files' aliases."""
     maps = {t.key: canonical_names(term_data.get(t.key, ())) for t in config.taxonomies}
+    canonical: dict[tuple[str, str], str] = {}  # (taxonomy, name as written) → its canonical name, worked out once
     result = []
     for article in articles:
-        terms = tuple(
-            (key, tuple(dict.fromkeys(maps[key].get(slug_for_term(n), n) for n in names)))
-            for key, names in article.terms
-        )
-        result.append(article if terms == article.terms else replace(article, terms=terms).sealed())
+        renamed = False
+        for key, names in article.terms:
+            for name in names:
+                found = canonical.get((key, name))
+                if found is None:
+                    found = canonical[(key, name)] = maps[key].get(slug_for_term(name), name)
+                renamed = renamed or found != name
+        if not renamed:  # as after most edits: no alias written, nothing to rebuild
+            result.append(article)
+            continue
+        terms = tuple((key, tuple(dict.fromkeys(canonical[(key, n)] for n in names))) for key, names in article.terms)
+        result.append(replace(article, terms=terms).sealed())
     return result
 
 

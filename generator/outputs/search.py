@@ -88,26 +88,38 @@ def _stage(pages: dict[str, bytes | Path], root: Path) -> None:
     pages no longer wanted go. Making it anew would cost a directory a page, a millisecond or more
     each on a busy disk, for an edit that changed one page. Unchanged pages are hard links to their
     files in output/ (copies if output/ is on another disk)."""
-    present = {p.relative_to(root).as_posix() for p in root.rglob("*.html")} if root.is_dir() else set()
+    present = {f"{top}/{path}" for top in {p.split("/", 1)[0] for p in pages} for path in _html_below(root / top)}
     for path in sorted(present - pages.keys()):
-        (root / path).unlink()
+        os.unlink(f"{root}/{path}")
     for path, data in pages.items():
-        target = root / path
-        if path not in present and not target.parent.is_dir():
-            target.parent.mkdir(parents=True)
+        target = f"{root}/{path}"
+        if path not in present:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
         if isinstance(data, bytes):
-            atomic_write(target, data, durable=False)
+            atomic_write(Path(target), data, durable=False)
             continue
         if path in present and _same_file(target, data):
             continue
-        target.unlink(missing_ok=True)
+        try:
+            os.unlink(target)
+        except FileNotFoundError:
+            pass
         try:
             os.link(data, target)
         except OSError:
             shutil.copyfile(data, target)
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def _html_below(folder: Path) -> list[str]:
+    """The HTML files under `folder`, as paths relative to it (none if it does not exist)."""
+    found = []
+    for parent, _, names in os.walk(folder):
+        relative = os.path.relpath(parent, folder).replace(os.sep, "/")
+        found.extend(name if relative == "." else f"{relative}/{name}" for name in names if name.endswith(".html"))
+    return found
+
+
+def _same_file(a: str | Path, b: str | Path) -> bool:
     try:
         return os.path.samefile(a, b)
     except OSError:
