@@ -14,7 +14,7 @@ import sqlite3
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from . import __version__
 from .config import SiteConfig
@@ -23,7 +23,7 @@ from .model import Article, Problem, Site, Taxonomy, Term
 from .write import atomic_write
 
 FORMAT = 4
-MEMO_FORMAT = 6
+MEMO_FORMAT = 7
 RELATED_FORMAT = 2
 INDEX_FORMAT = 1
 
@@ -34,7 +34,8 @@ def cache_file(config: SiteConfig) -> Path:
 
 def cache_key(config: SiteConfig) -> str:
     """What parsing depends on besides the page itself."""
-    parts = [str(FORMAT), __version__, str(config.allow_raw_html), ",".join(t.key for t in config.taxonomies)]
+    parts = [str(FORMAT), __version__, str(config.allow_raw_html), ",".join(t.key for t in config.taxonomies),
+             ",".join(_COLUMNS)]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
@@ -233,7 +234,9 @@ class PageMemo:
     # The slugs of the articles whose fields differ from the last build's, when nothing else pages are
     # made from does (the salt and the site's index_key are the same); None when anything else changed.
     changed: frozenset[str] | None = None
+    changed_cards: frozenset[str] | None = None  # the same, by what other pages show of them (card_digest)
     site_state: dict[str, Any] = field(default_factory=dict)  # what `changed` is worked out from next time
+    previous_facts: dict[str, Any] = field(default_factory=dict)  # see remember
     # True when the build has just found every file of output/ as the last build left it (see
     # stamp.check_stamp): a fingerprint match is then enough, with no stat of the file.
     files_intact: bool = False
@@ -283,6 +286,14 @@ class PageMemo:
         """Remember the files a group was made into this time, for keep_group next time."""
         self.groups[name] = [fingerprint, paths]
 
+    def remember(self, name: str, key: str, compute: Callable[[], Any]) -> Any:
+        """A plain value worked out from what `key` names alone (the templates, say), kept from the
+        last build while `key` is the same."""
+        old = self.previous_facts.get(name)
+        value = old[1] if isinstance(old, list) and len(old) == 2 and old[0] == key else compute()
+        self.site_state.setdefault("facts", {})[name] = [key, value]
+        return value
+
     def keep_unchanged_group(self, name: str, shows: Iterable[str], changed: frozenset[str] | None) -> list[str] | None:
         """keep_group without a fingerprint, for a group whose key is known to be what it was: its
         pages show none of the `changed` articles (`self.changed`, or those reaching them), and
@@ -308,7 +319,8 @@ def load_memo(config: SiteConfig, salt: str, site: Site, files_intact: bool = Fa
     """The last build's memo, ready for a build of `site` with `salt`; an empty one if unreadable."""
     # Hashed once here, not with every page's key: the salt lists every term name.
     salt = hashlib.sha256(salt.encode("utf-8")).hexdigest()
-    state = {"salt": salt, "index": site.index_key, "articles": {a.slug: a.digest for a in site.articles}}
+    state = {"salt": salt, "index": site.index_key,
+             "articles": {a.slug: f"{a.digest} {a.card_digest}" for a in site.articles}}
     try:
         data = json.loads(memo_file(config).read_text(encoding="utf-8"))
         if data.get("format") != MEMO_FORMAT or not isinstance(data.get("pages"), dict) \
@@ -317,12 +329,15 @@ def load_memo(config: SiteConfig, salt: str, site: Site, files_intact: bool = Fa
         previous, groups, last = data["pages"], data["groups"], data["site"]
     except (OSError, ValueError, KeyError, TypeError):
         previous, groups, last = {}, {}, {}
-    changed = None
+    changed = changed_cards = None
     if last.get("salt") == salt and last.get("index") == site.index_key and isinstance(last.get("articles"), dict):
         before = last["articles"]
-        changed = frozenset(slug for slug, digest in state["articles"].items() if before.get(slug) != digest)
+        differ = [(slug, before.get(slug) or " ", now) for slug, now in state["articles"].items() if before.get(slug) != now]
+        changed = frozenset(slug for slug, _, _ in differ)
+        changed_cards = frozenset(slug for slug, old, now in differ if old.split(" ")[1] != now.split(" ")[1])
+    facts = last.get("facts") if isinstance(last.get("facts"), dict) else {}
     return PageMemo(config.output_dir, salt, previous, groups, files_intact=files_intact, changed=changed,
-                    site_state=state)
+                    changed_cards=changed_cards, site_state=state, previous_facts=facts)
 
 
 def save_memo(config: SiteConfig, memo: PageMemo) -> None:
@@ -338,7 +353,8 @@ def save_memo(config: SiteConfig, memo: PageMemo) -> None:
             continue
         pages[path] = [fingerprint, stat.st_size, stat.st_mtime_ns]
     groups = {name: memo.groups[name] for name in sorted(memo.groups)}
-    if pages == memo.previous and groups == memo.previous_groups and memo.changed == frozenset():
+    if pages == memo.previous and groups == memo.previous_groups and memo.changed == frozenset() \
+            and memo.previous_facts == memo.site_state.get("facts", {}):
         return
     text = json.dumps({"format": MEMO_FORMAT, "site": memo.site_state, "pages": pages, "groups": groups},
                       separators=(",", ":"))

@@ -50,8 +50,12 @@ class Article:
     word_count: int
     digest: str = ""  # a hash of all the fields above, so pages can be keyed by it cheaply
     index_digest: str = ""  # a hash of what the index reads (slug, date, terms), so it can be kept
+    card_digest: str = ""  # a hash of what other pages show of it: all but PAGE_ONLY
 
     INDEXED = ("slug", "date", "terms")
+    # Shown on the article's own page only (with the default theme; see render.cards_show_page_only),
+    # so a body edit need not touch the lists, neighbours and related articles that show it.
+    PAGE_ONLY = ("body_digest", "word_count")
 
     def terms_of(self, taxonomy_key: str) -> tuple[str, ...]:
         """The names this article carries in one taxonomy (empty if none)."""
@@ -65,10 +69,11 @@ class Article:
         return self.date_source == "inferred"
 
     def sealed(self) -> "Article":
-        """This article with `digest` and `index_digest` set from its other fields."""
+        """This article with `digest`, `index_digest` and `card_digest` set from its other fields."""
         hashed = lambda names: hashlib.sha256(repr(tuple(getattr(self, n) for n in names)).encode("utf-8")).hexdigest()  # noqa: E731
-        return replace(self, digest=hashed([n for n in self.__slots__ if not n.endswith("digest") or n == "body_digest"]),  # type: ignore[attr-defined]
-                       index_digest=hashed(self.INDEXED))
+        fields = [n for n in self.__slots__ if not n.endswith("digest") or n == "body_digest"]  # type: ignore[attr-defined]
+        return replace(self, digest=hashed(fields), index_digest=hashed(self.INDEXED),
+                       card_digest=hashed([n for n in fields if n not in self.PAGE_ONLY]))
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 import jinja2
+from jinja2 import nodes
 from markupsafe import Markup
 
 from . import urls
-from .cache import PageMemo
+from .cache import PageMemo, templates_digest
 from .charts import MONTH_NAMES, month_chart, monthly_counts
 from .config import SiteConfig, TaxonomyConfig
 from .model import Article, InputError, Month, MonthLink, Problem, Site, Term, TermLink
@@ -44,9 +45,13 @@ class Pagination:
 class Lookup:
     """Read-only indexes over a Site that templates use to follow slugs to objects."""
 
-    def __init__(self, site: Site, config: SiteConfig, env: jinja2.Environment | None = None):
+    def __init__(self, site: Site, config: SiteConfig, env: jinja2.Environment | None = None,
+                 cards_only: bool = False):
         self.config = config
         self.env = env
+        # What a page showing an article it is not about depends on: its card_digest if the theme
+        # cannot show such an article's body or word count (see cards_show_page_only), else all of it.
+        self.cards_only = cards_only
         self._cards: dict[tuple[str, str], Markup] = {}
         self._digests: dict[int, str] = {}
         self.articles = {a.slug: a for a in site.articles}
@@ -72,6 +77,12 @@ class Lookup:
         if key not in self._digests:
             self._digests[key] = hashlib.sha256(repr(value).encode("utf-8")).hexdigest()
         return self._digests[key]
+
+    def shown(self, article: Article | None) -> str:
+        """The digest of what a page shows of an article it lists or links to (see __init__)."""
+        if article is None:
+            return "-"
+        return article.card_digest if self.cards_only else article.digest
 
     def body(self, article: Article) -> Markup:
         """The article's body HTML (sanitised when it was parsed)."""
@@ -192,8 +203,9 @@ class PageGroup:
     plans: Callable[[], Iterator[PagePlan]]
 
 
-def _digests(articles: Iterable[Article | None]) -> str:
-    return " ".join(a.digest if a is not None else "-" for a in articles)
+def _digests(articles: Iterable[Article | None], look: Lookup) -> str:
+    """What pages listing or linking these articles show of them (see Lookup.shown)."""
+    return " ".join(look.shown(a) for a in articles)
 
 
 def render_site(site: Site, config: SiteConfig, env: jinja2.Environment, memo: PageMemo | None = None,
@@ -204,7 +216,6 @@ def render_site(site: Site, config: SiteConfig, env: jinja2.Environment, memo: P
     as they are all there, so the search index can start on them while the list pages are made.
     """
     _check_templates(env, config)
-    look = Lookup(site, config, env)
     pages: dict[str, bytes | None] = {}
 
     def render(plan: PagePlan) -> bytes:
@@ -233,9 +244,16 @@ def render_site(site: Site, config: SiteConfig, env: jinja2.Environment, memo: P
             return
         memo.record_group(group.name, fingerprint, [make(plan) for plan in group.plans()])
 
-    changed = memo.changed if memo is not None else None
     try:
-        reaching = _reaching(changed, site, look) if changed is not None else None
+        # Parsing every template takes longer than a small edit's render: kept while they are the same.
+        # (Without a memo no page is keyed, so it does not matter.)
+        cards_only = memo.remember("cards_only", templates_digest(config.templates_dir),
+                                   lambda: not cards_show_page_only(env)) if memo is not None else False
+        look = Lookup(site, config, env, cards_only)
+        changed = memo.changed if memo is not None else None
+        # Shown on pages listing or linking an article: with cards_only, a body edit changes none of it.
+        shown = (memo.changed_cards if cards_only else memo.changed) if memo is not None else None
+        reaching = _reaching(changed, shown, site, look) if changed is not None and shown is not None else None
         for group in _article_pages(site, look):
             make_group(group, reaching)
         if articles_done is not None:
@@ -244,7 +262,7 @@ def render_site(site: Site, config: SiteConfig, env: jinja2.Environment, memo: P
             if isinstance(item, PagePlan):
                 make(item)
             else:
-                make_group(item, changed)
+                make_group(item, shown)
     except jinja2.TemplateNotFound as err:
         raise InputError((_missing_template(err.name, config),)) from None
     except jinja2.TemplateSyntaxError as err:
@@ -310,11 +328,11 @@ def _list_pages(slugs: tuple[str, ...], first_path: str, template: str, look: Lo
         common = key()
         for path, pagination, page_slugs in _paginate(slugs, first_path, look.config.page_size):
             articles = [look.articles[s] for s in page_slugs]
-            yield PagePlan(path, template, f"{common}|{pagination.number}/{pagination.count}|{_digests(articles)}",
+            yield PagePlan(path, template, f"{common}|{pagination.number}/{pagination.count}|{_digests(articles, look)}",
                            lambda a=articles, p=pagination: {"articles": a, "pagination": p, **context()})
 
     def group_key() -> str:
-        digests = " ".join(look.articles[s].digest for s in slugs)
+        digests = _digests((look.articles[s] for s in slugs), look)
         return f"{template}|{first_path}|{shared()}|{look.config.page_size}|{digests}"
 
     return PageGroup(first_path or "index", slugs, group_key, plans)
@@ -341,19 +359,66 @@ def _article_pages(site: Site, look: Lookup) -> Iterator[PageGroup]:
 def _article_plan(article: Article, look: Lookup) -> PagePlan:
     older, newer = look.neighbours(article)
     related = [look.articles[s] for s in look.related[article.slug]]
-    return PagePlan(urls.article_path(article.slug), "article.html", _digests([article, older, newer, *related]),
+    return PagePlan(urls.article_path(article.slug), "article.html",
+                    f"{article.digest} {_digests([older, newer, *related], look)}",
                     lambda: {"article": article, "older": older, "newer": newer, "related": related})
 
 
-def _reaching(changed: frozenset[str], site: Site, look: Lookup) -> frozenset[str]:
-    """The articles whose pages show one of the `changed` ones: those, their neighbours in time (a
-    page links to the next and previous article), and those listing one of them as related."""
+def _reaching(changed: frozenset[str], shown: frozenset[str], site: Site, look: Lookup) -> frozenset[str]:
+    """The articles whose pages an edit reaches: those `changed`, and those showing one whose
+    `shown` fields changed — its neighbours in time (a page links to the next and previous article)
+    and the articles listing it as related."""
     reaching = set(changed)
-    for slug in changed:
+    for slug in shown:
         if slug in look.articles:
             reaching.update(a.slug for a in look.neighbours(look.articles[slug]) if a is not None)
-    reaching.update(slug for slug, others in site.related if not changed.isdisjoint(others))
+    reaching.update(slug for slug, others in site.related if not shown.isdisjoint(others))
     return frozenset(reaching)
+
+
+# Names that read an article's page-only fields (Article.PAGE_ONLY) or its body, and filters that
+# read an attribute named by their arguments.
+_PAGE_ONLY_NAMES = frozenset({*Article.PAGE_ONLY, "body", "bodies"})
+_ATTRIBUTE_FILTERS = frozenset({"attr", "map", "selectattr", "rejectattr", "sort", "groupby", "sum", "unique",
+                                "min", "max", "pprint", "tojson", "string"})
+
+
+def cards_show_page_only(env: jinja2.Environment) -> bool:
+    """Could any template show an article's body or word count anywhere but on its own page?
+
+    Read from the templates' syntax, erring towards yes: any mention of those fields, any subscript
+    or attribute filter that names a field at run time, counts — except `article.word_count` and
+    `lookup.body(article)` in article.html, where `article` is the page's own (unless rebound there).
+    When the answer is no, pages listing or linking an article are keyed by its card_digest, and a
+    body edit re-renders the article's page alone.
+    """
+    for name in env.list_templates():
+        source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        tree = env.parse(source, name, filename)
+        own_page = name == "article.html" and not any(
+            n.name == "article" for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param"))
+        allowed = set()
+        if own_page:
+            allowed = {id(call.node) for call in tree.find_all(nodes.Call)
+                       if _is_attribute(call.node, "lookup", "body") and len(call.args) == 1
+                       and isinstance(call.args[0], nodes.Name) and call.args[0].name == "article"}
+            allowed |= {id(n) for n in tree.find_all(nodes.Getattr) if _is_attribute(n, "article", "word_count")}
+        for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Const, nodes.Filter)):
+            if isinstance(node, nodes.Getattr) and node.attr in _PAGE_ONLY_NAMES and id(node) not in allowed:
+                return True
+            if isinstance(node, nodes.Const) and node.value in _PAGE_ONLY_NAMES:
+                return True
+            if isinstance(node, nodes.Getitem) and not isinstance(node.arg, nodes.Const):
+                return True
+            if isinstance(node, nodes.Filter) and node.name in _ATTRIBUTE_FILTERS and any(
+                    not isinstance(arg, nodes.Const) for arg in [*node.args, *(k.value for k in node.kwargs)]):
+                return True
+    return False
+
+
+def _is_attribute(node: nodes.Node, owner: str, attribute: str) -> bool:
+    return isinstance(node, nodes.Getattr) and node.attr == attribute and isinstance(node.node, nodes.Name) \
+        and node.node.name == owner
 
 
 def _list_pages_all(site: Site, look: Lookup) -> Iterator[PagePlan | PageGroup]:

@@ -8,7 +8,9 @@ from datetime import datetime, timedelta, timezone
 import sqlite3
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+import jinja2
+import pytest
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import TEMPLATES, snapshot
@@ -30,7 +32,7 @@ def _page(i: int, title: str, day: int, topics: list[str], companies: list[str],
 
 
 EDITS = st.sampled_from(["add", "delete", "retitle", "redate", "retopic", "recompany", "body", "summary", "template",
-                         "site", "data"])
+                         "card-words", "site", "data"])
 
 
 def _apply(edit: str, n: int, root: Path) -> None:
@@ -59,6 +61,9 @@ def _apply(edit: str, n: int, root: Path) -> None:
     elif edit == "template":
         card = root / "theme" / "_card.html"
         card.write_text(card.read_text() + f"<!-- {n} -->\n")
+    elif edit == "card-words":  # cards now show what only an article's own page did: body edits reach lists
+        card = root / "theme" / "_card.html"
+        card.write_text(card.read_text() + "<p>{{ article.word_count }} words</p>\n")
     elif edit == "site":
         site = root / "site.yaml"
         site.write_text(site.read_text().replace("title: Digest", f"title: Digest {n}", 1))
@@ -67,8 +72,10 @@ def _apply(edit: str, n: int, root: Path) -> None:
         (root / "data" / "companies.yaml").write_text(f"Acme:\n  aliases: [Globex]\n  description: Edit {n}.\n")
 
 
-@settings(max_examples=16, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=st.lists(st.tuples(EDITS, st.integers(0, 50)), min_size=1, max_size=4))
+@example(edits=[("card-words", 0), ("body", 1)])  # word counts on cards: a body edit reaches every list
+@example(edits=[("retitle", 1), ("summary", 3), ("body", 3)])  # slug kept: only what pages show changes
 def test_incremental_build_equals_clean_build(edits, tmp_path_factory, monkeypatch) -> None:
     monkeypatch.setattr(search, "SHARD_PAGES", 2)  # 5 pages in 4 search shards; adding or deleting re-shards
     monkeypatch.setattr(render, "ARTICLES_A_GROUP", 1)  # article pages in groups of one or two, kept apart
@@ -194,3 +201,24 @@ def test_remembered_related_articles_equal_a_full_recompute(edits, count, tmp_pa
             articles[i] = article(i)
         remembered = build_site(articles.values(), config, {}, {}, remember).related
         assert remembered == build_site(articles.values(), config, {}, {}).related, (edit, i)
+
+
+@pytest.mark.parametrize("templates, shows", [
+    ({"article.html": "{{ lookup.body(article) }} {{ article.word_count }} {{ older.title }}"}, False),
+    ({"article.html": "{{ lookup.body(older) }}"}, True),
+    ({"article.html": "{% for article in related %}{{ article.word_count }}{% endfor %}"}, True),
+    ({"_card.html": "{{ article.word_count }}"}, True),
+    ({"_card.html": "{{ article['word_count'] }}"}, True),
+    ({"_card.html": "{{ article[field] }}"}, True),
+    ({"index.html": "{{ articles|map(attribute=name)|join }}"}, True),
+    ({"index.html": "{{ articles|map(attribute='title')|join }}"}, False),
+])
+def test_what_cards_can_show_is_read_from_the_templates(templates, shows) -> None:
+    """A body edit re-renders only the article's page unless a template can show it elsewhere."""
+    env = jinja2.Environment(loader=jinja2.DictLoader(templates))
+    assert render.cards_show_page_only(env) is shows
+
+
+def test_the_default_theme_shows_bodies_on_article_pages_only() -> None:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)))
+    assert render.cards_show_page_only(env) is False
