@@ -46,8 +46,8 @@ CREATE TABLE IF NOT EXISTS pages (path TEXT PRIMARY KEY, size INTEGER NOT NULL, 
 CREATE TABLE IF NOT EXISTS articles (page TEXT PRIMARY KEY, %s);
 CREATE TABLE IF NOT EXISTS bodies (digest TEXT PRIMARY KEY, html TEXT NOT NULL);
 """
-# An article is a row of plain columns, one a field, not a JSON object: 10,000 of them are read back on
-# every build, and SQLite hands over columns several times faster than json.loads parses objects.
+# An article is a row of plain columns, one a field (its terms and mentions as JSON); the column list is
+# part of cache_key, so an Article with a new field never meets a table without it.
 _COLUMNS = tuple(f.name for f in fields(Article))
 _SCHEMA %= ", ".join(f'"{name}"' for name in _COLUMNS)
 
