@@ -50,18 +50,18 @@ def _as_errors(warnings: tuple[Problem, ...]) -> InputError:
     return InputError(tuple(Problem(p.path, p.line, p.message) for p in warnings))
 
 
-def _salt(config: SiteConfig, site: Site) -> str:
+def _salt(config: SiteConfig, site: Site, theme: str) -> str:
     """What every page depends on besides its own context: code, settings, theme, term names, and
     the search indexer (so its shards are never kept across a Pagefind upgrade)."""
     from .outputs.search import pagefind_version
 
     names = [(t.key, term.slug, term.name) for t in site.taxonomies for term in t.terms]
-    return f"{__version__}|{config!r}|{templates_digest(config.templates_dir)}|{names!r}|{site.build_time}|" \
+    return f"{__version__}|{config!r}|{theme}|{names!r}|{site.build_time}|" \
            f"{pagefind_version()}"
 
 
 def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | None = None,
-               memo_for: Callable[[str, Site], PageMemo] | None = None, listing: ContentListing | None = None,
+               memo_for: Callable[[str, Site, str], PageMemo] | None = None, listing: ContentListing | None = None,
                search: bool = True) -> tuple[Site, dict[str, bytes | None], tuple[Problem, ...], PageMemo | None]:
     """content/, data/ and templates/ → every output file in memory (None: unchanged on disk).
 
@@ -86,7 +86,8 @@ def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | N
                           remembered_related(config) if cache is not None else None,
                           remembered_index(config) if cache is not None else None)
     with stage("load memo and templates"):
-        memo = memo_for(_salt(config, site), site) if memo_for else None
+        theme = templates_digest(config.templates_dir)
+        memo = memo_for(_salt(config, site, theme), site, theme) if memo_for else None
         env = make_environment(config, config.cache_path("jinja") if cache else None)
     search_job: list[SearchJob] = []
 
@@ -134,7 +135,7 @@ def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cach
     if cache is not None and cache.notice:
         print(f"notice: {cache.notice}", file=sys.stderr)
     intact = stamp is not None and stamp.outputs_intact
-    memo_for = (lambda salt, site: load_memo(config, salt, site, intact)) if use_cache and write else None
+    memo_for = (lambda salt, site, theme: load_memo(config, salt, site, intact, theme)) if use_cache and write else None
     try:
         site, files, warnings, memo = render_all(config, strict, cache, memo_for, listing)
         with stage("write output"):

@@ -237,6 +237,7 @@ class PageMemo:
     changed_cards: frozenset[str] | None = None  # the same, by what other pages show of them (card_digest)
     site_state: dict[str, Any] = field(default_factory=dict)  # what `changed` is worked out from next time
     previous_facts: dict[str, Any] = field(default_factory=dict)  # see remember
+    theme: str = ""  # templates_digest of the templates this build uses, read once for all that needs it
     # True when the build has just found every file of output/ as the last build left it (see
     # stamp.check_stamp): a fingerprint match is then enough, with no stat of the file.
     files_intact: bool = False
@@ -315,7 +316,7 @@ def templates_digest(templates_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def load_memo(config: SiteConfig, salt: str, site: Site, files_intact: bool = False) -> PageMemo:
+def load_memo(config: SiteConfig, salt: str, site: Site, files_intact: bool = False, theme: str = "") -> PageMemo:
     """The last build's memo, ready for a build of `site` with `salt`; an empty one if unreadable."""
     # Hashed once here, not with every page's key: the salt lists every term name.
     salt = hashlib.sha256(salt.encode("utf-8")).hexdigest()
@@ -337,7 +338,7 @@ def load_memo(config: SiteConfig, salt: str, site: Site, files_intact: bool = Fa
         changed_cards = frozenset(slug for slug, old, now in differ if old.split(" ")[1] != now.split(" ")[1])
     facts = last.get("facts") if isinstance(last.get("facts"), dict) else {}
     return PageMemo(config.output_dir, salt, previous, groups, files_intact=files_intact, changed=changed,
-                    changed_cards=changed_cards, site_state=state, previous_facts=facts)
+                    changed_cards=changed_cards, site_state=state, previous_facts=facts, theme=theme)
 
 
 def save_memo(config: SiteConfig, memo: PageMemo) -> None:

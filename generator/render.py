@@ -15,7 +15,7 @@ from jinja2 import nodes
 from markupsafe import Markup
 
 from . import urls
-from .cache import PageMemo, templates_digest
+from .cache import PageMemo
 from .charts import MONTH_NAMES, month_chart, monthly_counts
 from .config import SiteConfig, TaxonomyConfig
 from .model import Article, InputError, Month, MonthLink, Problem, Site, Term, TermLink
@@ -247,7 +247,7 @@ def render_site(site: Site, config: SiteConfig, env: jinja2.Environment, memo: P
     try:
         # Parsing every template takes longer than a small edit's render: kept while they are the same.
         # (Without a memo no page is keyed, so it does not matter.)
-        cards_only = memo.remember("cards_only", templates_digest(config.templates_dir),
+        cards_only = memo.remember("cards_only", memo.theme,
                                    lambda: not cards_show_page_only(env)) if memo is not None else False
         look = Lookup(site, config, env, cards_only)
         changed = memo.changed if memo is not None else None

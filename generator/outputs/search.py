@@ -29,7 +29,7 @@ from pathlib import Path
 from pagefind_bin import get_executable
 
 from .. import __version__, urls
-from ..cache import PageMemo, templates_digest
+from ..cache import PageMemo
 from ..config import SiteConfig
 from ..write import atomic_write
 from ..model import Article, Site
@@ -192,7 +192,7 @@ class SearchJob:
         self.bundle: dict[str, bytes | None] = {}
         self.stale: dict[int, str] = {}
         # Not the page memo's salt: that changes with every new term name or newest date.
-        theme = f"{__version__}|{templates_digest(config.templates_dir)}|{config!r}"
+        theme = f"{__version__}|{memo.theme if memo else ''}|{config!r}"  # the key matters with a memo only
         for number, articles in self.members.items():
             name = f"{BUNDLE}/{number}/"
             kept = memo.keep_unchanged_group(name, (a.slug for a in articles), memo.changed) if memo else None
@@ -246,8 +246,3 @@ class SearchJob:
         """Stop starting Pagefind runs and wait for those under way (each cleans up after itself)."""
         self._pool.shutdown(wait=True, cancel_futures=True)
 
-
-def search_files(files: dict[str, bytes | None], site: Site, config: SiteConfig,
-                 memo: PageMemo | None = None) -> dict[str, bytes | None]:
-    """The search bundle (None: unchanged on disk); Pagefind runs only for shards whose pages changed."""
-    return SearchJob(files, site, config, memo).finish()
