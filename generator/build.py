@@ -9,15 +9,16 @@ from typing import Callable, Iterable
 
 from . import __version__
 from .cache import (ContentCache, PageMemo, load_cache, load_memo, remembered_index, remembered_related,
-                    save_memo, templates_digest)
+                    templates_digest)
 from .config import SiteConfig
 from .content import ContentListing, content_files, load_articles
 from .index import build_site
+from .lastbuild import LastBuild, listings, load_last_build, save_last_build, stat_outputs
 from .model import InputError, Problem, Site
 from .terms import load_redirects
 from .termdata import load_term_data
 from .timing import stage, without_cyclic_gc
-from .stamp import check_stamp, inputs_digest, save_stamp
+from .stamp import check_stamp, inputs_digest
 from .write import MANIFEST, WriteReport, write_output
 
 
@@ -123,19 +124,21 @@ def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cach
     """
     with stage("check stamp"):
         listing = content_files(config.content_dir)  # read once: for the stamp, then for loading
-        inputs = inputs_digest(config, listing) if use_cache and write else ""
-        stamp = check_stamp(config, inputs) if inputs else None
-    last = stamp.unchanged if stamp else None
-    if last is not None:
+        remembering = use_cache and write
+        last = load_last_build(config) if remembering else LastBuild()
+        inputs = inputs_digest(config, listing) if remembering else ""
+        stamp = check_stamp(config, inputs, last) if remembering else None
+    if stamp is not None and stamp.unchanged:
         if strict and last.warnings:
             raise _as_errors(last.warnings)
-        files = len(last.outputs) + sum(len(names) for names in last.listed.values())
-        return BuildResult(None, {}, WriteReport((), files, ()), last.warnings, last.articles, last.pages)
+        return BuildResult(None, {}, WriteReport((), len(last.files), ()), last.warnings, last.articles,
+                           dict(last.pages))
     cache = load_cache(config) if use_cache else None
     if cache is not None and cache.notice:
         print(f"notice: {cache.notice}", file=sys.stderr)
     intact = stamp is not None and stamp.outputs_intact
-    memo_for = (lambda salt, site, theme: load_memo(config, salt, site, intact, theme)) if use_cache and write else None
+    memo_for = (lambda salt, site, theme: load_memo(last, config.output_dir, salt, site, intact, theme)) \
+        if remembering else None
     try:
         site, files, warnings, memo = render_all(config, strict, cache, memo_for, listing)
         with stage("write output"):
@@ -145,11 +148,11 @@ def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cach
     finally:
         if cache is not None:
             cache.close()
+    counts = page_counts(files)
     with stage("save caches"):
         if memo is not None:
-            save_memo(config, memo)
-        counts = page_counts(files)
-        if inputs:
-            untouched = {p: memo.previous[p][1:3] for p in memo.kept} if memo is not None else {}
-            save_stamp(config, inputs, [*files, MANIFEST], untouched, len(site.articles), counts, warnings)
+            rows, complete = stat_outputs(config.output_dir, [*sorted(files), MANIFEST], last, memo.kept,
+                                          memo.fingerprints)
+            save_last_build(config, last, LastBuild(rows, memo.groups, listings(rows), inputs if complete else "",
+                                                    len(site.articles), counts, warnings, memo.site_state))
     return BuildResult(site, files, report, warnings, len(site.articles), counts)

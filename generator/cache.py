@@ -18,12 +18,12 @@ from typing import Any, Callable, Iterable
 
 from . import __version__
 from .config import SiteConfig
+from .lastbuild import GroupRow, LastBuild
 from .index import IndexMemory, RelatedInputs, RelatedMap, RelatedMemory, update_related
 from .model import Article, Problem, Site, Taxonomy, Term
 from .write import atomic_write
 
 FORMAT = 4
-MEMO_FORMAT = 7
 RELATED_FORMAT = 2
 INDEX_FORMAT = 1
 
@@ -221,22 +221,20 @@ class PageMemo:
 
     Files made together (a term's pages, a search shard's bundle) can also be kept as a named group
     with one fingerprint for all of them, so a build that finds the group unchanged never makes
-    their keys one by one.
+    their keys one by one. What the last build made is read from its record (lastbuild.py).
     """
 
     output_dir: Path
     salt: str
-    previous: dict[str, list[Any]] = field(default_factory=dict)  # path → [fingerprint, size, mtime_ns]
-    previous_groups: dict[str, list[Any]] = field(default_factory=dict)  # name → [fingerprint, [paths]]
+    last: LastBuild = field(default_factory=LastBuild)
     fingerprints: dict[str, str] = field(default_factory=dict)
-    groups: dict[str, list[Any]] = field(default_factory=dict)
-    kept: set[str] = field(default_factory=set)  # skipped: the file is still as `previous` records it
+    groups: dict[str, GroupRow] = field(default_factory=dict)
+    kept: set[str] = field(default_factory=set)  # skipped: the file is still as `last` records it
     # The slugs of the articles whose fields differ from the last build's, when nothing else pages are
     # made from does (the salt and the site's index_key are the same); None when anything else changed.
     changed: frozenset[str] | None = None
     changed_cards: frozenset[str] | None = None  # the same, by what other pages show of them (card_digest)
     site_state: dict[str, Any] = field(default_factory=dict)  # what `changed` is worked out from next time
-    previous_facts: dict[str, Any] = field(default_factory=dict)  # see remember
     theme: str = ""  # templates_digest of the templates this build uses, read once for all that needs it
     # True when the build has just found every file of output/ as the last build left it (see
     # stamp.check_stamp): a fingerprint match is then enough, with no stat of the file.
@@ -246,10 +244,10 @@ class PageMemo:
         text = parts if isinstance(parts, str) else repr(parts)  # a group's key can be megabytes: no repr copy
         return hashlib.sha256((self.salt + text).encode("utf-8")).hexdigest()
 
-    def _intact(self, path: str, fingerprint: str) -> bool:
+    def _intact(self, path: str, fingerprint: str | None) -> bool:
         """Did the last build make this file from this fingerprint, and is it still as it left it?"""
-        old = self.previous.get(path)
-        if not old or old[0] != fingerprint:
+        old = self.last.files.get(path)
+        if not old or old[2] != fingerprint or fingerprint is None:
             return False
         if self.files_intact:
             return True
@@ -257,7 +255,7 @@ class PageMemo:
             stat = os.stat(f"{self.output_dir}/{path}")
         except OSError:
             return False
-        return stat.st_size == old[1] and stat.st_mtime_ns == old[2]
+        return stat.st_size == old[0] and stat.st_mtime_ns == old[1]
 
     def produce(self, path: str, parts: Any, render: Any) -> bytes | None:
         """The page's bytes, or None when the file in output/ is already exactly them."""
@@ -268,29 +266,30 @@ class PageMemo:
             return None
         return render()
 
-    def keep_group(self, name: str, fingerprint: str) -> list[str] | None:
+    def keep_group(self, name: str, fingerprint: str) -> tuple[str, ...] | None:
         """The files of the group `name` if the last build made it from this fingerprint and every
         file is still as that build left it (all are then kept); None if the group must be made again."""
-        old = self.previous_groups.get(name)
+        old = self.last.groups.get(name)
         if not old or old[0] != fingerprint:
             return None
-        paths: list[str] = old[1]
-        if not all(path in self.previous and self._intact(path, self.previous[path][0]) for path in paths):
+        files, paths = self.last.files, old[1]
+        if not all(path in files and self._intact(path, files[path][2]) for path in paths):
             return None
         for path in paths:
-            self.fingerprints[path] = self.previous[path][0]
-            self.kept.add(path)
+            self.fingerprints[path] = files[path][2]  # type: ignore[assignment]
+        self.kept.update(paths)
         self.groups[name] = old
-        return paths
+        return list(paths)
 
     def record_group(self, name: str, fingerprint: str, paths: list[str]) -> None:
         """Remember the files a group was made into this time, for keep_group next time."""
-        self.groups[name] = [fingerprint, paths]
+        self.groups[name] = (fingerprint, tuple(paths))
 
     def remember(self, name: str, key: str, compute: Callable[[], Any]) -> Any:
         """A plain value worked out from what `key` names alone (the templates, say), kept from the
         last build while `key` is the same."""
-        old = self.previous_facts.get(name)
+        facts = self.last.site.get("facts")
+        old = facts.get(name) if isinstance(facts, dict) else None
         value = old[1] if isinstance(old, list) and len(old) == 2 and old[0] == key else compute()
         self.site_state.setdefault("facts", {})[name] = [key, value]
         return value
@@ -299,14 +298,10 @@ class PageMemo:
         """keep_group without a fingerprint, for a group whose key is known to be what it was: its
         pages show none of the `changed` articles (`self.changed`, or those reaching them), and
         nothing else changed (else `changed` is None)."""
-        old = self.previous_groups.get(name)
+        old = self.last.groups.get(name)
         if changed is None or old is None or not changed.isdisjoint(shows):
             return None
         return self.keep_group(name, old[0])
-
-
-def memo_file(config: SiteConfig) -> Path:
-    return config.cache_path("pages.json", per_output=True)
 
 
 def templates_digest(templates_dir: Path) -> str:
@@ -316,50 +311,22 @@ def templates_digest(templates_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def load_memo(config: SiteConfig, salt: str, site: Site, files_intact: bool = False, theme: str = "") -> PageMemo:
-    """The last build's memo, ready for a build of `site` with `salt`; an empty one if unreadable."""
+def load_memo(last: LastBuild, output_dir: Path, salt: str, site: Site, files_intact: bool = False,
+              theme: str = "") -> PageMemo:
+    """A memo for a build of `site` with `salt`, over the record of the last build."""
     # Hashed once here, not with every page's key: the salt lists every term name.
     salt = hashlib.sha256(salt.encode("utf-8")).hexdigest()
     state = {"salt": salt, "index": site.index_key,
              "articles": {a.slug: f"{a.digest} {a.card_digest}" for a in site.articles}}
-    try:
-        data = json.loads(memo_file(config).read_text(encoding="utf-8"))
-        if data.get("format") != MEMO_FORMAT or not isinstance(data.get("pages"), dict) \
-                or not isinstance(data.get("groups"), dict) or not isinstance(data.get("site"), dict):
-            raise ValueError("another format")
-        previous, groups, last = data["pages"], data["groups"], data["site"]
-    except (OSError, ValueError, KeyError, TypeError):
-        previous, groups, last = {}, {}, {}
+    before = last.site
     changed = changed_cards = None
-    if last.get("salt") == salt and last.get("index") == site.index_key and isinstance(last.get("articles"), dict):
-        before = last["articles"]
-        differ = [(slug, before.get(slug) or " ", now) for slug, now in state["articles"].items() if before.get(slug) != now]
+    if before.get("salt") == salt and before.get("index") == site.index_key and isinstance(before.get("articles"), dict):
+        old = before["articles"]
+        differ = [(slug, old.get(slug) or " ", now) for slug, now in state["articles"].items() if old.get(slug) != now]
         changed = frozenset(slug for slug, _, _ in differ)
-        changed_cards = frozenset(slug for slug, old, now in differ if old.split(" ")[1] != now.split(" ")[1])
-    facts = last.get("facts") if isinstance(last.get("facts"), dict) else {}
-    return PageMemo(config.output_dir, salt, previous, groups, files_intact=files_intact, changed=changed,
-                    changed_cards=changed_cards, site_state=state, previous_facts=facts, theme=theme)
-
-
-def save_memo(config: SiteConfig, memo: PageMemo) -> None:
-    """Record each page's fingerprint with the size and mtime its file has now, after the write."""
-    pages = {}
-    for path, fingerprint in sorted(memo.fingerprints.items()):
-        if path in memo.kept:
-            pages[path] = memo.previous[path]
-            continue
-        try:
-            stat = os.stat(f"{config.output_dir}/{path}")
-        except OSError:
-            continue
-        pages[path] = [fingerprint, stat.st_size, stat.st_mtime_ns]
-    groups = {name: memo.groups[name] for name in sorted(memo.groups)}
-    if pages == memo.previous and groups == memo.previous_groups and memo.changed == frozenset() \
-            and memo.previous_facts == memo.site_state.get("facts", {}):
-        return
-    text = json.dumps({"format": MEMO_FORMAT, "site": memo.site_state, "pages": pages, "groups": groups},
-                      separators=(",", ":"))
-    atomic_write(memo_file(config), text.encode("utf-8"), durable=False)
+        changed_cards = frozenset(slug for slug, was, now in differ if was.split(" ")[1] != now.split(" ")[1])
+    return PageMemo(output_dir, salt, last, files_intact=files_intact, changed=changed,
+                    changed_cards=changed_cards, site_state=state, theme=theme)
 
 
 def remembered_related(config: SiteConfig) -> RelatedMemory:
