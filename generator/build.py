@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from . import __version__
+from . import __version__, warm
 from .cache import (ContentCache, PageMemo, load_cache, load_memo, remembered_index, remembered_related,
                     templates_digest)
 from .config import SiteConfig
@@ -89,7 +89,8 @@ def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | N
     with stage("load memo and templates"):
         theme = templates_digest(config.templates_dir)
         memo = memo_for(_salt(config, site, theme), site, theme) if memo_for else None
-        env = make_environment(config, config.cache_path("jinja") if cache else None)
+        env = warm.kept_or(("templates", repr(config)), theme,
+                           lambda: make_environment(config, config.cache_path("jinja") if cache else None))
     search_job: list[SearchJob] = []
 
     def start_search(articles: dict[str, bytes | None]) -> None:

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from . import __version__
+from . import __version__, warm
 from .config import SiteConfig
 from .lastbuild import GroupRow, LastBuild
 from .index import IndexMemory, RelatedInputs, RelatedMap, RelatedMemory, update_related
@@ -89,10 +89,15 @@ class ContentCache:
 
     def reused(self) -> tuple[list[Article], list[Problem]]:
         """The articles (drafts left out) and warnings of every page `lookup` found unchanged."""
-        hits = set(self._hits)
-        rows = [row for row in self._db.execute("SELECT * FROM articles") if row[0] in hits] \
-            if self._db is not None and hits else []
-        articles = sorted(_articles(rows), key=lambda a: a.path)
+        # A long-running process keeps each page's article by the page's hash (see warm.py); the rest
+        # are read back from the table.
+        known = {path: warm.recall(("article", self.key, path), self.entries[path][2]) for path in self._hits}
+        missing = {path for path, article in known.items() if article is None}
+        rows = [row for row in self._db.execute("SELECT * FROM articles") if row[0] in missing] \
+            if self._db is not None and missing else []
+        for row, article in zip(rows, _articles(rows)):
+            known[row[0]] = warm.keep(("article", self.key, row[0]), self.entries[row[0]][2], article)
+        articles = sorted((a for a in known.values() if a is not None), key=lambda a: a.path)
         problems = [Problem(path, line, message, warning) for path in self._hits if self.entries[path][3] != "[]"
                     for line, message, warning in json.loads(self.entries[path][3])]
         return articles, problems
@@ -103,6 +108,8 @@ class ContentCache:
                               json.dumps([[p.line, p.message, p.warning] for p in problems], ensure_ascii=False),
                               article.body_digest if article else None)
         self.new_articles[path] = article
+        if article is not None:
+            warm.keep(("article", self.key, path), self.changed[path][2], article)
         if article is not None:
             self.new_bodies[article.body_digest] = body_html
 
@@ -294,6 +301,16 @@ class PageMemo:
         self.site_state.setdefault("facts", {})[name] = [key, value]
         return value
 
+    def keep_unchanged(self, path: str, shows: Iterable[str], changed: frozenset[str] | None) -> bool:
+        """keep_unchanged_group for one file: kept (True) if it shows none of the `changed` articles,
+        nothing else changed, and the file is as the last build left it."""
+        old = self.last.files.get(path)
+        if changed is None or old is None or not changed.isdisjoint(shows) or not self._intact(path, old[2]):
+            return False
+        self.fingerprints[path] = old[2]  # type: ignore[assignment]
+        self.kept.add(path)
+        return True
+
     def keep_unchanged_group(self, name: str, shows: Iterable[str], changed: frozenset[str] | None) -> list[str] | None:
         """keep_group without a fingerprint, for a group whose key is known to be what it was: its
         pages show none of the `changed` articles (`self.changed`, or those reaching them), and
@@ -365,13 +382,18 @@ def remembered_index(config: SiteConfig) -> IndexMemory:
     file = config.cache_path("index.json")
 
     def remember(key: str, compute):  # type: ignore[no-untyped-def]
+        # The index is a function of its key alone, so one kept in memory with the same key is right.
+        kept = warm.recall(("index", file), key)
+        if kept is not None:
+            return kept
         try:
             data = json.loads(file.read_text(encoding="utf-8"))
             if data["format"] == INDEX_FORMAT and data["version"] == __version__ and data["key"] == key:
                 taxonomies = tuple(Taxonomy(t["key"], tuple(Term(
                     term[0], term[1], term[2], term[3], tuple(term[4]), tuple((s, n) for s, n in term[5]), term[6])
                     for term in t["terms"])) for t in data["taxonomies"])
-                return taxonomies, tuple((slug, tuple(others)) for slug, others in data["related"])
+                return warm.keep(("index", file), key,
+                                 (taxonomies, tuple((slug, tuple(others)) for slug, others in data["related"])))
         except (OSError, ValueError, KeyError, TypeError, IndexError):
             pass
         taxonomies, related = compute()
@@ -380,6 +402,6 @@ def remembered_index(config: SiteConfig) -> IndexMemory:
         text = json.dumps({"format": INDEX_FORMAT, "version": __version__, "key": key, "taxonomies": plain, "related": related},
                           ensure_ascii=False, separators=(",", ":"))
         atomic_write(file, text.encode("utf-8"), durable=False)
-        return taxonomies, related
+        return warm.keep(("index", file), key, (taxonomies, related))
 
     return remember

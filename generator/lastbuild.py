@@ -9,7 +9,7 @@ record of 25,000 files cost a third of a second of every edit at 10,000 articles
 
 A record that is unreadable, from another format or another version is not trusted: the build is a
 real one and writes a new record. Each save gets a new token, so a process that keeps a record in
-memory (digest serve, see `keep_in_memory`) knows it is still the one on disk from one query.
+memory (digest serve, see warm.py) knows from one query that it is still the one on disk.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from . import __version__
+from . import __version__, warm
 from .config import SiteConfig
 from .model import Problem
 
@@ -67,17 +67,6 @@ def record_file(config: SiteConfig) -> Path:
     return config.cache_path("build.sqlite", per_output=True)
 
 
-_memory: dict[Path, LastBuild] = {}
-_keep = False
-
-
-def keep_in_memory() -> None:
-    """For a process that builds again and again (digest serve): keep the record each build saves, and
-    read it back only if another process has saved one since."""
-    global _keep
-    _keep = True
-
-
 def load_last_build(config: SiteConfig) -> LastBuild:
     """The record of the last build of this output folder; an empty one if there is none to trust."""
     file = record_file(config)
@@ -88,8 +77,8 @@ def load_last_build(config: SiteConfig) -> LastBuild:
             info = dict(db.execute("SELECT name, value FROM info"))
             if info.get("format") != f"{FORMAT} {__version__}":
                 return LastBuild()
-            kept = _memory.get(file)
-            if kept is not None and kept.token == info.get("token"):
+            kept = warm.recall(("last build", file), info.get("token"))
+            if kept is not None:
                 return kept
             summary = json.loads(info["summary"])
             site = {**summary["site"], "articles": dict(db.execute("SELECT slug, digests FROM articles"))}
@@ -175,9 +164,9 @@ def save_last_build(config: SiteConfig, last: LastBuild, now: LastBuild) -> None
     except sqlite3.Error:
         file.unlink(missing_ok=True)
         return
-    if _keep:
-        _memory[file] = LastBuild(now.files, now.groups, now.listed, now.inputs, now.articles, now.pages,
-                                  now.warnings, now.site, token)
+    if warm.enabled():
+        warm.keep(("last build", file), token, LastBuild(now.files, now.groups, now.listed, now.inputs,
+                                                          now.articles, now.pages, now.warnings, now.site, token))
 
 
 def _update(db: sqlite3.Connection, table: str, old: Mapping[str, Any], new: Mapping[str, Any], columns) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from watchfiles import watch
 
+from . import warm
 from .build import build
 from .config import SiteConfig
 from .model import InputError
@@ -125,7 +126,8 @@ def watched_paths(config: SiteConfig) -> list[Path]:
 
 
 def serve(config: SiteConfig, port: int, host: str = "127.0.0.1") -> None:
-    """Build, then serve and rebuild until interrupted."""
+    """Build, then serve and rebuild until interrupted, keeping what builds read in memory between them."""
+    warm.enable()
     state = _State()
     _rebuild(config, state)
     server = http.server.ThreadingHTTPServer((host, port), functools.partial(_handler(config, state)))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 import sqlite3
@@ -17,7 +19,8 @@ from conftest import TEMPLATES, snapshot
 from generator.build import build
 from generator.cache import cache_file
 from generator.config import load_config
-from generator import render
+from generator.model import InputError
+from generator import render, warm
 from generator.outputs import search
 
 
@@ -73,10 +76,12 @@ def _apply(edit: str, n: int, root: Path) -> None:
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(edits=st.lists(st.tuples(EDITS, st.integers(0, 50)), min_size=1, max_size=4))
-@example(edits=[("card-words", 0), ("body", 1)])  # word counts on cards: a body edit reaches every list
-@example(edits=[("retitle", 1), ("summary", 3), ("body", 3)])  # slug kept: only what pages show changes
-def test_incremental_build_equals_clean_build(edits, tmp_path_factory, monkeypatch) -> None:
+@given(edits=st.lists(st.tuples(EDITS, st.integers(0, 50)), min_size=1, max_size=4), in_memory=st.booleans())
+@example(edits=[("card-words", 0), ("body", 1)], in_memory=False)  # word counts on cards: a body edit reaches every list
+@example(edits=[("retitle", 1), ("summary", 3), ("body", 3)], in_memory=False)  # slug kept: only what pages show changes
+@example(edits=[("body", 1), ("retopic", 2), ("template", 3), ("body", 1)], in_memory=True)  # as under `digest serve`
+def test_incremental_build_equals_clean_build(edits, in_memory, tmp_path_factory, monkeypatch) -> None:
+    """`in_memory`: the builds run as under `digest serve`, keeping what they read between them (warm.py)."""
     monkeypatch.setattr(search, "SHARD_PAGES", 2)  # 5 pages in 4 search shards; adding or deleting re-shards
     monkeypatch.setattr(render, "ARTICLES_A_GROUP", 1)  # article pages in groups of one or two, kept apart
     root = tmp_path_factory.mktemp("inc")
@@ -89,14 +94,19 @@ def test_incremental_build_equals_clean_build(edits, tmp_path_factory, monkeypat
             _page(i, f"Story {i}", 1 + i, [f"T{i % 2}"], ["Acme"] if i % 2 else ["Initech"], f"Body {i}.",
                   # a set slug: a retitle keeps it (only what the page shows changes); else the slug follows
                   slug=f"story-{i}" if i % 2 else ""))
-    build(load_config(root / "site.yaml"))
-    for edit, n in edits:
-        _apply(edit, n, root)
-        incremental = load_config(root / "site.yaml")
-        build(incremental)
-        clean = incremental.with_overrides(output_dir=root / f"clean-{n}-{edit}")
-        build(clean, use_cache=False)
-        assert _tree(incremental.output_dir) == _tree(clean.output_dir), (edit, n)
+    if in_memory:
+        warm.enable()
+    try:
+        build(load_config(root / "site.yaml"))
+        for edit, n in edits:
+            _apply(edit, n, root)
+            incremental = load_config(root / "site.yaml")
+            build(incremental)
+            clean = incremental.with_overrides(output_dir=root / f"clean-{n}-{edit}")
+            build(clean, use_cache=False)
+            assert _tree(incremental.output_dir) == _tree(clean.output_dir), (edit, n)
+    finally:
+        warm.disable()  # and forget what was kept
 
 
 def test_unchanged_pages_come_from_the_cache(make_site, monkeypatch) -> None:
@@ -222,3 +232,41 @@ def test_what_cards_can_show_is_read_from_the_templates(templates, shows) -> Non
 def test_the_default_theme_shows_bodies_on_article_pages_only() -> None:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)))
     assert render.cards_show_page_only(env) is False
+
+
+def test_builds_kept_in_memory_trust_nothing_a_failed_build_or_another_process_changed(make_site) -> None:
+    """Under `digest serve` builds keep what they read (warm.py); what they keep must still be what
+    is on disk: after a build that failed half-way, and after a build by another process."""
+    page_a = "---\ntitle: A\ndate: 2021-01-01\n---\nFirst words.\n"
+    page_b = "---\ntitle: B\ndate: 2021-01-02\n---\nB.\n"
+    config = load_config(make_site({"content/a.md": page_a, "content/b.md": page_b}))
+    content = config.content_dir
+
+    def clean_tree() -> dict[str, bytes]:
+        clean = config.with_overrides(output_dir=config.output_dir.parent / "clean")
+        shutil.rmtree(clean.output_dir, ignore_errors=True)
+        build(clean, use_cache=False)
+        return _tree(clean.output_dir)
+
+    warm.enable()
+    try:
+        build(config)
+        # A failed build: a.md was parsed anew, but b.md is broken, so nothing was saved.
+        (content / "a.md").write_text(page_a.replace("First", "Second"))
+        (content / "b.md").write_text("---\ntitle: [\n---\n")
+        with pytest.raises(InputError):
+            build(config)
+        (content / "a.md").write_text(page_a)
+        (content / "b.md").write_text(page_b)
+        build(config)
+        assert b"First words" in (config.output_dir / "articles/a/index.html").read_bytes()
+        assert _tree(config.output_dir) == clean_tree()
+        # Another process builds the site after an edit; this one then sees the edit undone.
+        (content / "a.md").write_text(page_a.replace("First", "Third"))
+        subprocess.run([sys.executable, "-m", "generator", "build", "--config", str(config.config_path)],
+                       check=True, capture_output=True)
+        (content / "a.md").write_text(page_a)
+        build(config)
+        assert _tree(config.output_dir) == clean_tree()
+    finally:
+        warm.disable()

@@ -16,10 +16,10 @@ def render_sitemap(html_files: list[str], site: Site, config: SiteConfig, memo: 
                    ) -> bytes | None:
     """Every HTML page but 404, sorted, with absolute URLs; articles carry their date as lastmod."""
     pages = sorted(f for f in html_files if f != "404.html")
-    dates = tuple((a.slug, a.date) for a in site.articles)
     if memo is None:
         return _sitemap(pages, site, config)
-    return memo.produce("sitemap.xml", (tuple(pages), dates), lambda: _sitemap(pages, site, config))
+    # The index key stands for every article's slug and date (see index.index_key).
+    return memo.produce("sitemap.xml", "\n".join([site.index_key, *pages]), lambda: _sitemap(pages, site, config))
 
 
 def _sitemap(pages: list[str], site: Site, config: SiteConfig) -> bytes:
