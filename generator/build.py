@@ -18,7 +18,7 @@ from .model import InputError, Problem, Site
 from .terms import load_redirects
 from .termdata import load_term_data
 from .timing import stage, without_cyclic_gc
-from .stamp import check_stamp, inputs_digest
+from .stamp import check_stamp, inputs_digest, outputs_as_recorded
 from .write import MANIFEST, WriteReport, write_output
 
 
@@ -63,10 +63,12 @@ def _salt(config: SiteConfig, site: Site, theme: str) -> str:
 
 def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | None = None,
                memo_for: Callable[[str, Site, str], PageMemo] | None = None, listing: ContentListing | None = None,
-               search: bool = True) -> tuple[Site, dict[str, bytes | None], tuple[Problem, ...], PageMemo | None]:
+               search: bool = True, meanwhile: Callable[[], None] | None = None,
+               ) -> tuple[Site, dict[str, bytes | None], tuple[Problem, ...], PageMemo | None]:
     """content/, data/ and templates/ → every output file in memory (None: unchanged on disk).
 
     `search=False` leaves out the search index, which cannot fail on valid pages (for `digest check`).
+    `meanwhile` is called while the search index is being made, before waiting for it.
     """
     # Imported here, not at the top: a build its stamp shows to be up to date never needs Jinja,
     # Pagefind or the XML writers, and loading them would be most of its time.
@@ -107,6 +109,8 @@ def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | N
             files.update(read_static(config.templates_dir))
         # Pagefind has been indexing changed shards in the background since the article pages were made.
         with stage("search index"):
+            if meanwhile is not None:
+                meanwhile()
             for job in search_job:
                 files.update(job.finish())
     finally:
@@ -137,11 +141,22 @@ def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cach
     cache = load_cache(config) if use_cache else None
     if cache is not None and cache.notice:
         print(f"notice: {cache.notice}", file=sys.stderr)
-    intact = stamp is not None and stamp.outputs_intact
+    # An edit build need not know at once whether output/ is as the last build left it: it assumes so,
+    # and checks while Pagefind runs (the 15,000 stats would otherwise delay its start); if not, it
+    # renders again without the assumption.
+    verified: list[bool] = []
+    assume = stamp is not None and stamp.outputs_intact is None
+    meanwhile = (lambda: verified.append(outputs_as_recorded(config, last))) if assume else None
+    intact = assume or (stamp is not None and bool(stamp.outputs_intact))
     memo_for = (lambda salt, site, theme: load_memo(last, config.output_dir, salt, site, intact, theme)) \
         if remembering else None
     try:
-        site, files, warnings, memo = render_all(config, strict, cache, memo_for, listing)
+        site, files, warnings, memo = render_all(config, strict, cache, memo_for, listing, meanwhile=meanwhile)
+        if assume and not verified[0]:
+            cache.close()
+            cache = load_cache(config)
+            intact = False
+            site, files, warnings, memo = render_all(config, strict, cache, memo_for, listing)
         with stage("write output"):
             report = write_output(config.output_dir, files) if write else None
             if cache is not None and write:

@@ -35,7 +35,7 @@ def _page(i: int, title: str, day: int, topics: list[str], companies: list[str],
 
 
 EDITS = st.sampled_from(["add", "delete", "retitle", "redate", "retopic", "recompany", "body", "summary", "template",
-                         "card-words", "site", "data"])
+                         "card-words", "site", "data", "damage"])
 
 
 def _apply(edit: str, n: int, root: Path) -> None:
@@ -70,6 +70,11 @@ def _apply(edit: str, n: int, root: Path) -> None:
     elif edit == "site":
         site = root / "site.yaml"
         site.write_text(site.read_text().replace("title: Digest", f"title: Digest {n}", 1))
+    elif edit == "damage":  # a hand-edited output file, found while an edit is built: the build repairs it
+        built = sorted(p for p in (root / "output").rglob("*") if p.is_file() and p.name != ".digest-manifest.json")
+        built[n % len(built)].write_bytes(b"damaged")
+        if page is not None:
+            page.write_text(page.read_text() + f"\nDamage {n}.\n")
     elif edit == "data":
         (root / "data").mkdir(exist_ok=True)
         (root / "data" / "companies.yaml").write_text(f"Acme:\n  aliases: [Globex]\n  description: Edit {n}.\n")
@@ -80,6 +85,7 @@ def _apply(edit: str, n: int, root: Path) -> None:
 @example(edits=[("card-words", 0), ("body", 1)], in_memory=False)  # word counts on cards: a body edit reaches every list
 @example(edits=[("retitle", 1), ("summary", 3), ("body", 3)], in_memory=False)  # slug kept: only what pages show changes
 @example(edits=[("body", 1), ("retopic", 2), ("template", 3), ("body", 1)], in_memory=True)  # as under `digest serve`
+@example(edits=[("damage", 7), ("damage", 31)], in_memory=False)
 def test_incremental_build_equals_clean_build(edits, in_memory, tmp_path_factory, monkeypatch) -> None:
     """`in_memory`: the builds run as under `digest serve`, keeping what they read between them (warm.py)."""
     monkeypatch.setattr(search, "SHARD_PAGES", 2)  # 5 pages in 4 search shards; adding or deleting re-shards
