@@ -37,12 +37,13 @@ class BuildResult:
 
 def page_counts(files: Iterable[str]) -> dict[str, int]:
     """HTML pages by their first path segment: articles, topics, timeline…"""
-    counts: Counter[str] = Counter()
-    for path in files:
-        if path == "404.html":
-            counts["404"] += 1
-        elif path.endswith(".html"):
-            counts[path.split("/")[0] if "/" in path and not path.startswith("page/") else "home"] += 1
+    counts = Counter(path.partition("/")[0] for path in files if path.endswith(".html"))
+    if "404.html" in counts:
+        counts["404"] = counts.pop("404.html")
+    # The home page and its pages (page/2/…), and any other page at the top.
+    home = counts.pop("page", 0) + sum(counts.pop(name) for name in [n for n in counts if n.endswith(".html")])
+    if home:
+        counts["home"] = home
     return dict(sorted(counts.items()))
 
 
@@ -108,9 +109,10 @@ def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | N
             files.update(render_extras(config))
             files.update(read_static(config.templates_dir))
         # Pagefind has been indexing changed shards in the background since the article pages were made.
-        with stage("search index"):
-            if meanwhile is not None:
+        if meanwhile is not None:
+            with stage("meanwhile: check output"):
                 meanwhile()
+        with stage("search index"):
             for job in search_job:
                 files.update(job.finish())
     finally:
@@ -167,7 +169,7 @@ def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cach
     counts = page_counts(files)
     with stage("save caches"):
         if memo is not None:
-            rows, complete = stat_outputs(config.output_dir, [*sorted(files), MANIFEST], last, memo.kept,
+            rows, complete = stat_outputs(config.output_dir, [*files, MANIFEST], last, memo.kept,
                                           memo.fingerprints)
             save_last_build(config, last, LastBuild(rows, memo.groups, listings(rows), inputs if complete else "",
                                                     len(site.articles), counts, warnings, memo.site_state))

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import uuid
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
@@ -137,7 +138,8 @@ class ContentCache:
         try:
             db = self._db or _connect(self.file)
             with db:
-                db.execute("INSERT OR REPLACE INTO info VALUES ('key', ?)", (self.key,))
+                token = uuid.uuid4().hex  # this save's: see load_cache
+                db.executemany("INSERT OR REPLACE INTO info VALUES (?, ?)", [("key", self.key), ("token", token)])
                 db.executemany("DELETE FROM pages WHERE path = ?", [(p,) for p in gone])
                 db.executemany("DELETE FROM articles WHERE page = ?",
                                [(p,) for p in sorted({*gone, *self.new_articles}) if not self.new_articles.get(p)])
@@ -153,7 +155,11 @@ class ContentCache:
             db.close()
             self._db = None
         except sqlite3.Error:
-            pass  # a cache that cannot be written costs time next build, nothing else
+            return  # a cache that cannot be written costs time next build, nothing else
+        if warm.enabled():
+            entries = {p: row for p, row in self.entries.items() if p in self.used}
+            entries.update(self.changed)
+            warm.keep(("content entries", self.file), token, entries)
 
 
 def _connect(file: Path) -> sqlite3.Connection:
@@ -199,9 +205,10 @@ def load_cache(config: SiteConfig) -> ContentCache:
     db = None
     try:
         db = _connect(file)
-        found = db.execute("SELECT value FROM info WHERE name = 'key'").fetchone()
-        if found is not None and found[0] == key:
-            entries = {row[0]: tuple(row[1:]) for row in db.execute(
+        info = dict(db.execute("SELECT name, value FROM info WHERE name IN ('key', 'token')"))
+        if info.get("key") == key:
+            # A long-running process keeps the pages table as its last save left it (see warm.py).
+            entries = warm.recall(("content entries", file), info.get("token")) or {row[0]: tuple(row[1:]) for row in db.execute(
                 "SELECT path, size, mtime_ns, sha, problems, body FROM pages")}
             return ContentCache(key, file, entries, _db=db)  # type: ignore[arg-type]
         notice = f"{file}: made by another version or settings; rebuilt it"
@@ -234,7 +241,7 @@ class PageMemo:
     output_dir: Path
     salt: str
     last: LastBuild = field(default_factory=LastBuild)
-    fingerprints: dict[str, str] = field(default_factory=dict)
+    fingerprints: dict[str, str] = field(default_factory=dict)  # of the files made again; kept ones keep theirs
     groups: dict[str, GroupRow] = field(default_factory=dict)
     kept: set[str] = field(default_factory=set)  # skipped: the file is still as `last` records it
     # The slugs of the articles whose fields differ from the last build's, when nothing else pages are
@@ -280,11 +287,12 @@ class PageMemo:
         if not old or old[0] != fingerprint:
             return None
         files, paths = self.last.files, old[1]
-        if not all(path in files and self._intact(path, files[path][2]) for path in paths):
+        if self.files_intact:  # every recorded file is as recorded: each needs only to be recorded
+            if not files.keys() >= set(paths):
+                return None
+        elif not all(path in files and self._intact(path, files[path][2]) for path in paths):
             return None
-        for path in paths:
-            self.fingerprints[path] = files[path][2]  # type: ignore[assignment]
-        self.kept.update(paths)
+        self.kept.update(paths)  # recorded again as they were (see lastbuild.stat_outputs)
         self.groups[name] = old
         return list(paths)
 
@@ -307,7 +315,6 @@ class PageMemo:
         old = self.last.files.get(path)
         if changed is None or old is None or not changed.isdisjoint(shows) or not self._intact(path, old[2]):
             return False
-        self.fingerprints[path] = old[2]  # type: ignore[assignment]
         self.kept.add(path)
         return True
 
