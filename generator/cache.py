@@ -12,7 +12,7 @@ import json
 import os
 import sqlite3
 import uuid
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -49,7 +49,7 @@ CREATE TABLE IF NOT EXISTS bodies (digest TEXT PRIMARY KEY, html TEXT NOT NULL);
 """
 # An article is a row of plain columns, one a field (its terms and mentions as JSON); the column list is
 # part of cache_key, so an Article with a new field never meets a table without it.
-_COLUMNS = tuple(f.name for f in fields(Article))
+_COLUMNS = Article._fields
 _SCHEMA %= ", ".join(f'"{name}"' for name in _COLUMNS)
 
 

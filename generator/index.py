@@ -7,7 +7,7 @@ import heapq
 import os
 from itertools import chain, permutations
 from collections import Counter, defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Mapping
 
@@ -184,7 +184,7 @@ def canonicalise_terms(articles: Iterable[Article], config: SiteConfig,
             result.append(article)
             continue
         terms = tuple((key, tuple(dict.fromkeys(canonical[(key, n)] for n in names))) for key, names in article.terms)
-        result.append(replace(article, terms=terms).sealed())
+        result.append(article._replace(terms=terms).sealed())
     return result
 
 

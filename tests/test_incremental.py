@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 import sqlite3
 from pathlib import Path
@@ -210,9 +209,9 @@ def test_remembered_related_articles_equal_a_full_recompute(edits, count, tmp_pa
         if edit == "delete" and len(articles) > 1:
             articles.pop(sorted(articles)[n % len(articles)])
         elif edit == "untag" and i in articles:
-            articles[i] = replace(articles[i], terms=(("topics", ()), ("companies", ()))).sealed()
+            articles[i] = articles[i]._replace(terms=(("topics", ()), ("companies", ()))).sealed()
         elif edit == "redate" and i in articles:
-            articles[i] = replace(articles[i], date=articles[i].date + timedelta(days=n % 9 - 4)).sealed()
+            articles[i] = articles[i]._replace(date=articles[i].date + timedelta(days=n % 9 - 4)).sealed()
         else:  # retag, or add a new article under that number
             articles[i] = article(i)
         remembered = build_site(articles.values(), config, {}, {}, remember).related
