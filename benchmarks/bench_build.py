@@ -4,20 +4,23 @@
 
 Each build runs in its own process (`digest build --timings`), so wall time, CPU time and peak memory
 (of the build and the Pagefind processes it starts) are the whole command's, as a user sees them.
-The slowest stages of each build are printed beside it.
+The slowest stages of each build are printed beside it. Then the same edits under `digest serve`,
+which keeps what builds read in memory: what an editor with the site open waits for.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from benchmarks.measure import measure  # noqa: E402
+from benchmarks.measure import ENV, measure  # noqa: E402
 from benchmarks.synth import write_site  # noqa: E402
 
 
@@ -35,6 +38,40 @@ def edit(page: Path, old: str, new: str) -> None:
     page.write_text(text.replace(old, new, 1))
 
 
+def serve_edits(config: str, page: Path, edits: int = 7) -> list[tuple[str, float, float, float, str]]:
+    """One-article edits under a running `digest serve`, which keeps what builds read in memory:
+    (median) seconds from the file's write to the server's "rebuilt" line — file watching included —
+    and the rebuild itself as the server reports it. The first rebuild, which fills the memory, is
+    left out of the median and shown on its own."""
+    server = subprocess.Popen([sys.executable, "-m", "generator.cli", "serve", "--config", config, "--port", "0"],
+                              cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
+    try:
+        line = ""
+        while "Serving" not in line:
+            line = server.stdout.readline()  # type: ignore[union-attr]
+            if not line:
+                raise SystemExit("digest serve stopped before serving")
+        seen, reported = [], []
+        for number in range(edits):
+            time.sleep(0.5)  # as between an editor's saves: the last rebuild's page reloads have been served
+            page.write_text(page.read_text() + f"\nAn editor's sentence {number}.\n")
+            written = time.perf_counter()
+            while not (line := server.stdout.readline()).startswith(("rebuilt in", "content/")):  # type: ignore[union-attr]
+                if not line:
+                    raise SystemExit("digest serve stopped")
+            if not line.startswith("rebuilt in"):
+                raise SystemExit(f"digest serve failed to rebuild: {line}")
+            seen.append(time.perf_counter() - written)
+            reported.append(float(re.match(r"rebuilt in ([\d.]+)s", line).group(1)))  # type: ignore[union-attr]
+    finally:
+        server.terminate()
+        server.wait()
+    median = lambda values: sorted(values)[len(values) // 2]  # noqa: E731
+    return [("serve: first edit (fills memory)", seen[0], 0.0, 0.0, f"server's rebuild {reported[0]:.2f}"),
+            (f"serve: body edit (median of {edits - 1})", median(seen[1:]), 0.0, 0.0,
+             f"server's rebuild {median(reported[1:]):.2f} (best {min(reported[1:]):.2f})")]
+
+
 def bench(n: int) -> list[tuple[str, float, float, float, str]]:
     with tempfile.TemporaryDirectory(prefix=f"digest-bench-{n}-") as tmp:
         config = str(write_site(n, Path(tmp)))
@@ -47,6 +84,7 @@ def bench(n: int) -> list[tuple[str, float, float, float, str]]:
         rows.append(("one-article title edit", *run("build", "--config", config)))
         edit(page, "topics: [", "topics: [Topic 39, ")
         rows.append(("one-article tag edit", *run("build", "--config", config)))
+        rows += serve_edits(config, page)
         sizes = sorted(p.stat().st_size for p in (Path(tmp) / "output" / "articles").rglob("index.html"))
         rows.append((f"article page bytes (median of {len(sizes)})", sizes[len(sizes) // 2], 0.0, 0.0, ""))
         return rows
@@ -59,6 +97,8 @@ def main() -> None:
         for name, wall, cpu, peak, slowest in bench(n):
             if name.startswith("article page"):
                 print(f"  {name:<34} {int(wall):>8,} bytes")
+            elif name.startswith("serve"):
+                print(f"  {name:<34} {wall:7.2f} s wall from the save   {slowest}")
             else:
                 print(f"  {name:<26} {wall:7.2f} s wall {cpu:7.2f} s CPU {peak:6.0f} MB peak   {slowest}")
 
