@@ -82,22 +82,30 @@ def pagefind_bundle(pages: dict[str, bytes | Path], config: SiteConfig, staging:
     return bundle
 
 
-def _run_pagefind(site: Path, config: SiteConfig) -> dict[str, bytes]:
-    """Pagefind's bundle for the pages staged in `site`, by file name.
+def _scratch_folders() -> list[str | None]:
+    """Where Pagefind may write a bundle for us to read back: memory (/dev/shm) first, where Linux has
+    it and TMPDIR does not say otherwise, then the system's temporary folder (None). On this
+    project's disk, the same run took 0.4-0.5 s writing its ~180 files to a new folder on disk and
+    0.24 s in memory, every time."""
+    memory = "/dev/shm"
+    if "TMPDIR" not in os.environ and os.path.isdir(memory) and os.access(memory, os.W_OK):
+        return [memory, None]
+    return [None]
 
-    Pagefind writes the bundle (~180 files) to the system's temporary folder and we read it back:
-    where a folder is made matters to the file system — the same run took 0.5 s writing beside a
-    site on this project's machine and 0.25 s in /tmp (often in memory) or .digest-cache.
-    """
-    with tempfile.TemporaryDirectory(prefix="digest-pagefind-") as tmp:
-        out = Path(tmp) / "bundle"
-        command = [str(get_executable()), "--site", str(site), "--output-path", str(out),
-                   "--force-language", config.language.split("-")[0], "--quiet"]
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            raise RuntimeError(f"pagefind failed: {result.stderr.strip() or result.stdout.strip()}")
-        return {p.relative_to(out).as_posix(): p.read_bytes()
-                for p in sorted(out.rglob("*")) if p.is_file() and not p.name.startswith(_UNUSED)}
+
+def _run_pagefind(site: Path, config: SiteConfig) -> dict[str, bytes]:
+    """Pagefind's bundle for the pages staged in `site`, by file name."""
+    command = [str(get_executable()), "--site", str(site), "--force-language", config.language.split("-")[0],
+               "--quiet"]
+    for scratch in _scratch_folders():
+        with tempfile.TemporaryDirectory(prefix="digest-pagefind-", dir=scratch) as tmp:
+            out = Path(tmp) / "bundle"
+            result = subprocess.run([*command, "--output-path", str(out)], capture_output=True, text=True, check=False)
+            if result.returncode == 0:
+                return {p.relative_to(out).as_posix(): p.read_bytes()
+                        for p in sorted(out.rglob("*")) if p.is_file() and not p.name.startswith(_UNUSED)}
+    # (A full /dev/shm, as Docker's 64 MB can be, is worth one more try on disk: the loop's last.)
+    raise RuntimeError(f"pagefind failed: {result.stderr.strip() or result.stdout.strip()}")
 
 
 def _stage(pages: dict[str, bytes | Path], root: Path) -> None:
