@@ -71,7 +71,11 @@ def _apply(edit: str, n: int, root: Path) -> None:
         site.write_text(site.read_text().replace("title: Digest", f"title: Digest {n}", 1))
     elif edit == "damage":  # a hand-edited output file, found while an edit is built: the build repairs it
         built = sorted(p for p in (root / "output").rglob("*") if p.is_file() and p.name != ".digest-manifest.json")
-        built[n % len(built)].write_bytes(b"damaged")
+        damaged = built[n % len(built)]
+        if damaged.parent.name == "fragment":  # Pagefind's, checked by listing (see lastbuild.LISTED): one goes
+            damaged.unlink()
+        else:
+            damaged.write_bytes(b"damaged")
         if page is not None:
             page.write_text(page.read_text() + f"\nDamage {n}.\n")
     elif edit == "data":
