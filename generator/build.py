@@ -18,7 +18,7 @@ from .model import InputError, Problem, Site
 from .terms import load_redirects
 from .termdata import load_term_data
 from .timing import stage, without_cyclic_gc
-from .stamp import check_stamp, inputs_digest, outputs_as_recorded
+from .stamp import StampCheck, check_stamp, inputs_digest, outputs_as_recorded
 from .write import MANIFEST, WriteReport, write_output
 
 
@@ -132,7 +132,7 @@ def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cach
     with stage("check stamp"):
         listing = content_files(config.content_dir)  # read once: for the stamp, then for loading
         remembering = use_cache and write
-        last = load_last_build(config) if remembering else LastBuild()
+        last = load_last_build(config, stamp_only=True) if remembering else LastBuild()
         inputs = inputs_digest(config, listing) if remembering else ""
         stamp = check_stamp(config, inputs, last) if remembering else None
     if stamp is not None and stamp.unchanged:
@@ -140,6 +140,10 @@ def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cach
             raise _as_errors(last.warnings)
         return BuildResult(None, {}, WriteReport((), len(last.files), ()), last.warnings, last.articles,
                            dict(last.pages))
+    if remembering and not last.whole:  # the page memo needs the rest of the record
+        whole = load_last_build(config)
+        stamp = stamp if whole.token == last.token else StampCheck(False, False)  # another build came between
+        last = whole
     cache = load_cache(config) if use_cache else None
     if cache is not None and cache.notice:
         print(f"notice: {cache.notice}", file=sys.stderr)
