@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from benchmarks.measure import ENV, measure  # noqa: E402
+from benchmarks.measure import free_port, live_edits, measure  # noqa: E402
 from benchmarks.synth import write_site  # noqa: E402
 
 
@@ -39,33 +37,15 @@ def edit(page: Path, old: str, new: str) -> None:
 
 
 def serve_edits(config: str, page: Path, edits: int = 7) -> list[tuple[str, float, float, float, str]]:
-    """One-article edits under a running `digest serve`, which keeps what builds read in memory:
+    """One-article body edits under a running `digest serve`, which keeps what builds read in memory:
     (median) seconds from the file's write to the server's "rebuilt" line — file watching included —
-    and the rebuild itself as the server reports it. The first rebuild, which fills the memory, is
-    left out of the median and shown on its own."""
-    server = subprocess.Popen([sys.executable, "-m", "generator.cli", "serve", "--config", config, "--port", "0"],
-                              cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
-    try:
-        line = ""
-        while "Serving" not in line:
-            line = server.stdout.readline()  # type: ignore[union-attr]
-            if not line:
-                raise SystemExit("digest serve stopped before serving")
-        seen, reported = [], []
-        for number in range(edits):
-            time.sleep(0.5)  # as between an editor's saves: the last rebuild's page reloads have been served
-            page.write_text(page.read_text() + f"\nAn editor's sentence {number}.\n")
-            written = time.perf_counter()
-            while not (line := server.stdout.readline()).startswith(("rebuilt in", "content/")):  # type: ignore[union-attr]
-                if not line:
-                    raise SystemExit("digest serve stopped")
-            if not line.startswith("rebuilt in"):
-                raise SystemExit(f"digest serve failed to rebuild: {line}")
-            seen.append(time.perf_counter() - written)
-            reported.append(float(re.match(r"rebuilt in ([\d.]+)s", line).group(1)))  # type: ignore[union-attr]
-    finally:
-        server.terminate()
-        server.wait()
+    and the rebuild as the server reports it. The first rebuild, which fills the memory, is shown on
+    its own."""
+    command = [sys.executable, "-m", "generator.cli", "serve", "--config", config, "--port", str(free_port())]
+    results = live_edits(command, REPO, page, "Serving", r"^rebuilt in|:\d+: ", edits)
+    reported = [float(m.group(1)) if (m := re.match(r"rebuilt in ([\d.]+)s", line)) else float("nan")
+                for _, line in results]
+    seen = [wall for wall, _ in results]
     median = lambda values: sorted(values)[len(values) // 2]  # noqa: E731
     return [("serve: first edit (fills memory)", seen[0], 0.0, 0.0, f"server's rebuild {reported[0]:.2f}"),
             (f"serve: body edit (median of {edits - 1})", median(seen[1:]), 0.0, 0.0,

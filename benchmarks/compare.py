@@ -8,8 +8,9 @@ per article, per topic and per company (paginated, with feeds), term indexes, mo
 paginated home. Hugo gets a minimal theme (benchmarks/hugo-theme) with related articles; Pelican its
 default theme, topics and companies as tags (it has one tag namespace). For each: cold build, a
 rebuild with nothing changed, and a rebuild after one article's body is edited — Hugo and Pelican
-rebuild everything then, which is their only option outside a live server. Plus `digest ingest`
-throughput on a plain-text dump of the same N articles, and bytes per article page.
+rebuild everything then, which is their only option outside a live server. Then the same edit under
+each one's live server: `digest serve` and `hugo server` (Pelican's --autoreload is a full build).
+Plus `digest ingest` throughput on a plain-text dump of the same N articles, and bytes per article page.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from benchmarks.measure import measure  # noqa: E402
+from benchmarks.measure import free_port, live_edits, measure  # noqa: E402
 from benchmarks.synth import write_site  # noqa: E402
 
 EDIT = "\nOne more sentence from an editor.\n"
@@ -118,6 +119,20 @@ def hugo_command(root: Path, related: bool = True) -> list[str]:
             "--config", "hugo.toml" if related else "hugo-plain.toml"]
 
 
+def hugo_server(root: Path, related: bool = True) -> list[str]:
+    """Hugo's live server on a free port, re-rendering every page on a change (--disableFastRender),
+    as digest serve keeps all of output/ up to date; fast render would redo only pages a browser has
+    open and leave the rest stale on disk."""
+    build = hugo_command(root, related)
+    return [build[0], "server", *build[2:], "--port", str(free_port()), "--disableFastRender"]
+
+
+def live(command: list[str], cwd: Path, page: Path, ready: str, rebuilt: str, edits: int) -> float:
+    """Median seconds from an edit's save to the live server's rebuilt line (the first left out)."""
+    times = sorted(wall for wall, _ in live_edits(command, cwd, page, ready, rebuilt, edits)[1:])
+    return times[len(times) // 2]
+
+
 def dump_of(content: Path) -> str:
     """The same articles as a plain-text feed dump: headline, paragraphs, no separators or dates."""
     parts = ["tag", "", "Auto Added by WPeMatico", ""]
@@ -153,6 +168,15 @@ def bench(n: int) -> None:
             "Pelican": three_builds([sys.executable, "-m", "pelican", "content", "-s", "pelicanconf.py", "-o",
                                      "output", "-q"], base / "pelican", pelican_page),
         }
+        serving = {
+            "digest": live([sys.executable, "-m", "generator.cli", "serve", "--config", str(config), "--port",
+                            str(free_port())], REPO, base / "digest" / "content" / "story-7.md", "Serving",
+                           r"^rebuilt in", 7),
+            "Hugo": live(hugo_server(base / "hugo"), base / "hugo", hugo_page, "Web Server is available",
+                         r"Total in \d+ ms", 3),
+            "Hugo*": live(hugo_server(base / "hugo", related=False), base / "hugo", hugo_page,
+                          "Web Server is available", r"Total in \d+ ms", 3),
+        }
         (base / "dump.txt").write_text(dump_of(base / "digest" / "content"))
         ingest = measure([sys.executable, "-m", "generator.cli", "ingest", "--config", str(config), "--content",
                           str(base / "ingested"), str(base / "dump.txt")], REPO)
@@ -171,6 +195,9 @@ def bench(n: int) -> None:
         ratios = "  ".join(f"{label} {ours[i][0] / results[name][i][0]:.2f}×" for i, label in
                            enumerate(("cold", "no-change", "edit")))
         print(f"  digest / {name}: {ratios}")
+    print("  Live server, one-article edit (save to rebuilt output, median): "
+          + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in serving.items())
+          + f"; digest / Hugo {serving['digest'] / serving['Hugo']:.2f}×")
     print(f"  digest ingest: {found:,} pages from the {n:,}-article dump in {ingest[0]:.1f} s "
           f"({found / ingest[0]:,.0f} articles/s, {ingest[2]:.0f} MB peak)")
     print("  Hugo* = Hugo without related articles on article pages (digest always shows them).")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -33,3 +34,42 @@ def measure(command: list[str], cwd: Path) -> tuple[float, float, float, str]:
         raise SystemExit(f"{' '.join(command)} failed:\n{result.stderr}")
     cpu, peak_kb = re.search(r"^@usage (\S+) (\d+)$", result.stderr, re.M).groups()  # type: ignore[union-attr]
     return wall, float(cpu), int(peak_kb) / 1024, result.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def live_edits(command: list[str], cwd: Path, page: Path, ready: str, rebuilt: str,
+               edits: int = 7) -> list[tuple[float, str]]:
+    """Body edits of `page` under a generator's live server (`command`), one at a time: for each, the
+    seconds from the file's write to the server's line matching `rebuilt` (a regex; file watching
+    included), and that line. Waits for a line containing `ready` first."""
+    server = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
+    assert server.stdout is not None
+    lines: list[str] = []
+
+    def next_line() -> str:
+        line = server.stdout.readline()  # type: ignore[union-attr]
+        if not line:
+            raise SystemExit(f"{command[0]} stopped:\n{''.join(lines[-20:])}")
+        lines.append(line)
+        return line
+
+    try:
+        while ready not in next_line():
+            pass
+        results = []
+        for number in range(edits):
+            time.sleep(0.5)  # as between an editor's saves
+            page.write_text(page.read_text() + f"\nAn editor's sentence {number}.\n")
+            written = time.perf_counter()
+            while not re.search(rebuilt, line := next_line()):
+                pass
+            results.append((time.perf_counter() - written, line.strip()))
+        return results
+    finally:
+        server.terminate()
+        server.wait()
