@@ -138,7 +138,7 @@ def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cach
     if stamp is not None and stamp.unchanged:
         if strict and last.warnings:
             raise _as_errors(last.warnings)
-        return BuildResult(None, {}, WriteReport((), len(last.files), ()), last.warnings, last.articles,
+        return BuildResult(None, {}, WriteReport((), last.file_count, ()), last.warnings, last.articles,
                            dict(last.pages))
     if remembering and not last.whole:  # the page memo needs the rest of the record
         whole = load_last_build(config)
@@ -159,6 +159,7 @@ def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cach
     try:
         site, files, warnings, memo = render_all(config, strict, cache, memo_for, listing, meanwhile=meanwhile)
         if assume and not verified[0]:
+            assert cache is not None  # assume implies the cache is used
             cache.close()
             cache = load_cache(config)
             intact = False

@@ -65,6 +65,11 @@ class LastBuild:
     # fingerprints, and there are no groups or articles (see load_last_build).
     whole: bool = True
 
+    @property
+    def file_count(self) -> int:
+        """How many files the build left in output/."""
+        return len(self.files) + (0 if self.whole else sum(len(names) for names in self.listed.values()))
+
 
 def record_file(config: SiteConfig) -> Path:
     return config.cache_path("build.sqlite", per_output=True)
