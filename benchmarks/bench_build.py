@@ -18,7 +18,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from benchmarks.measure import free_port, live_edits, measure  # noqa: E402
+from benchmarks.measure import body_edit, free_port, live_edits, measure  # noqa: E402
 from benchmarks.synth import write_site  # noqa: E402
 
 
@@ -36,20 +36,24 @@ def edit(page: Path, old: str, new: str) -> None:
     page.write_text(text.replace(old, new, 1))
 
 
-def serve_edits(config: str, page: Path, edits: int = 7) -> list[tuple[str, float, float, float, str]]:
-    """One-article body edits under a running `digest serve`, which keeps what builds read in memory:
-    (median) seconds from the file's write to the server's "rebuilt" line — file watching included —
-    and the rebuild as the server reports it. The first rebuild, which fills the memory, is shown on
-    its own."""
+def serve_edits(config: str, page: Path, bodies: int = 7) -> list[tuple[str, float, float, float, str]]:
+    """One-article edits under a running `digest serve`, which keeps what builds read in memory:
+    seconds from the file's write to the server's "rebuilt" line — file watching included — and the
+    rebuild as the server reports it. Body edits (the first, which fills the memory, on its own; then
+    the median), then a title and a tag edit."""
     command = [sys.executable, "-m", "generator.cli", "serve", "--config", config, "--port", str(free_port())]
-    results = live_edits(command, REPO, page, "Serving", r"^rebuilt in|:\d+: ", edits)
+    edits = [body_edit(page)] * bodies + [lambda: edit(page, "title: \"", "title: \"Revised: "),
+                                          lambda: edit(page, "topics: [", "topics: [Topic 38, ")]
+    results = live_edits(command, REPO, "Serving", r"^rebuilt in|:\d+: ", edits)
     reported = [float(m.group(1)) if (m := re.match(r"rebuilt in ([\d.]+)s", line)) else float("nan")
                 for _, line in results]
     seen = [wall for wall, _ in results]
     median = lambda values: sorted(values)[len(values) // 2]  # noqa: E731
     return [("serve: first edit (fills memory)", seen[0], 0.0, 0.0, f"server's rebuild {reported[0]:.2f}"),
-            (f"serve: body edit (median of {edits - 1})", median(seen[1:]), 0.0, 0.0,
-             f"server's rebuild {median(reported[1:]):.2f} (best {min(reported[1:]):.2f})")]
+            (f"serve: body edit (median of {bodies - 1})", median(seen[1:bodies]), 0.0, 0.0,
+             f"server's rebuild {median(reported[1:bodies]):.2f} (best {min(reported[1:bodies]):.2f})"),
+            ("serve: title edit", seen[-2], 0.0, 0.0, f"server's rebuild {reported[-2]:.2f}"),
+            ("serve: tag edit", seen[-1], 0.0, 0.0, f"server's rebuild {reported[-1]:.2f}")]
 
 
 def bench(n: int) -> list[tuple[str, float, float, float, str]]:

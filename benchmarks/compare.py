@@ -24,7 +24,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from benchmarks.measure import free_port, live_edits, measure  # noqa: E402
+from benchmarks.measure import body_edit, free_port, live_edits, measure  # noqa: E402
 from benchmarks.synth import write_site  # noqa: E402
 
 EDIT = "\nOne more sentence from an editor.\n"
@@ -128,8 +128,8 @@ def hugo_server(root: Path, related: bool = True) -> list[str]:
 
 
 def live(command: list[str], cwd: Path, page: Path, ready: str, rebuilt: str, edits: int) -> float:
-    """Median seconds from an edit's save to the live server's rebuilt line (the first left out)."""
-    times = sorted(wall for wall, _ in live_edits(command, cwd, page, ready, rebuilt, edits)[1:])
+    """Median seconds from a body edit's save to the live server's rebuilt line (the first left out)."""
+    times = sorted(wall for wall, _ in live_edits(command, cwd, ready, rebuilt, [body_edit(page)] * edits)[1:])
     return times[len(times) // 2]
 
 

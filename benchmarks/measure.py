@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 # A fresh parent per command, so "peak" is that command's largest process (itself or a child it
 # ran, such as Pagefind), not the largest since the benchmark started.
@@ -42,11 +43,17 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def live_edits(command: list[str], cwd: Path, page: Path, ready: str, rebuilt: str,
-               edits: int = 7) -> list[tuple[float, str]]:
-    """Body edits of `page` under a generator's live server (`command`), one at a time: for each, the
-    seconds from the file's write to the server's line matching `rebuilt` (a regex; file watching
-    included), and that line. Waits for a line containing `ready` first."""
+def body_edit(page: Path) -> Callable[[], None]:
+    """An edit that appends a sentence to the page's body."""
+    counter = iter(range(10**6))
+    return lambda: page.write_text(page.read_text() + f"\nAn editor's sentence {next(counter)}.\n")
+
+
+def live_edits(command: list[str], cwd: Path, ready: str, rebuilt: str,
+               edits: list[Callable[[], None]]) -> list[tuple[float, str]]:
+    """Edits under a generator's live server (`command`), one at a time: for each, the seconds from the
+    file's write to the server's line matching `rebuilt` (a regex; file watching included), and that
+    line. Waits for a line containing `ready` first."""
     server = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
     assert server.stdout is not None
     lines: list[str] = []
@@ -62,9 +69,9 @@ def live_edits(command: list[str], cwd: Path, page: Path, ready: str, rebuilt: s
         while ready not in next_line():
             pass
         results = []
-        for number in range(edits):
+        for edit in edits:
             time.sleep(0.5)  # as between an editor's saves
-            page.write_text(page.read_text() + f"\nAn editor's sentence {number}.\n")
+            edit()
             written = time.perf_counter()
             while not re.search(rebuilt, line := next_line()):
                 pass
