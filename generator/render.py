@@ -14,7 +14,7 @@ import jinja2
 from jinja2 import nodes
 from markupsafe import Markup
 
-from . import urls
+from . import urls, warm
 from .cache import PageMemo
 from .charts import MONTH_NAMES, month_chart, monthly_counts
 from .config import SiteConfig, TaxonomyConfig
@@ -46,13 +46,16 @@ class Lookup:
     """Read-only indexes over a Site that templates use to follow slugs to objects."""
 
     def __init__(self, site: Site, config: SiteConfig, env: jinja2.Environment | None = None,
-                 cards_only: bool = False):
+                 cards_only: bool = False, cards: dict[tuple[str, str], Markup] | None = None):
         self.config = config
         self.env = env
         # What a page showing an article it is not about depends on: its card_digest if the theme
         # cannot show such an article's body or word count (see cards_show_page_only), else all of it.
         self.cards_only = cards_only
-        self._cards: dict[tuple[str, str], Markup] = {}
+        # Cards by (article digest, heading): a card shows its article and the names of its terms, and
+        # depends otherwise only on the settings and theme, so `cards` may come from an earlier build
+        # with the same memo salt (see render_site).
+        self._cards = {} if cards is None else cards
         self._digests: dict[int, str] = {}
         self.articles = {a.slug: a for a in site.articles}
         self.terms = {(t.key, term.slug): term for t in site.taxonomies for term in t.terms}
@@ -90,7 +93,7 @@ class Lookup:
 
     def card(self, article: Article, heading: str = "h2") -> Markup:
         """An article's card (templates/_card.html), rendered once and reused on every list."""
-        key = (article.slug, heading)
+        key = (article.digest, heading)
         if key not in self._cards:
             assert self.env is not None
             html = self.env.get_template("_card.html").render(article=article, heading=heading, lookup=self)
@@ -249,7 +252,10 @@ def render_site(site: Site, config: SiteConfig, env: jinja2.Environment, memo: P
         # (Without a memo no page is keyed, so it does not matter.)
         cards_only = memo.remember("cards_only", memo.theme,
                                    lambda: not cards_show_page_only(env)) if memo is not None else False
-        look = Lookup(site, config, env, cards_only)
+        # Under digest serve, cards are kept between builds while the salt (settings, theme, term names)
+        # is the same: a tag edit that re-renders a topic's 30 pages renders one new card, not 600.
+        cards = warm.kept_or("cards", memo.salt, dict) if memo is not None else None
+        look = Lookup(site, config, env, cards_only, cards)
         changed = memo.changed if memo is not None else None
         # Shown on pages listing or linking an article: with cards_only, a body edit changes none of it.
         shown = (memo.changed_cards if cards_only else memo.changed) if memo is not None else None
