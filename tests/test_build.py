@@ -170,3 +170,25 @@ def test_pages_parsed_on_every_core_build_what_one_process_builds(tmp_path: Path
         build(config, use_cache=False)
     assert [str(p) for p in failure.value.problems] == [
         "content/story-3.md:3: `date` is not a valid date: `2021-02-30`; write it as YYYY-MM-DD, e.g. 2021-04-10"]
+
+
+def test_the_search_bundle_is_the_same_wherever_pagefind_writes_it(golden_config, tmp_path: Path, monkeypatch) -> None:
+    """Pagefind writes to memory (/dev/shm) when it can, else to disk; a scratch folder that fails
+    (as a full /dev/shm does) falls back to the next one, and the bundle is the same."""
+    from generator.outputs import search
+
+    build(golden_config, use_cache=False)
+    expected = {name: data for name, data in _tree(golden_config.output_dir).items() if name.startswith("pagefind/")}
+    assert expected
+    tried: list[str] = []
+
+    def folders() -> list[str | None]:
+        tried.append("called")
+        return [str(tmp_path / "no-such-folder"), str(tmp_path)]
+
+    monkeypatch.setattr(search, "_scratch_folders", folders)
+    other = golden_config.with_overrides(output_dir=tmp_path / "out")
+    build(other, use_cache=False)
+    assert tried
+    assert {name: data for name, data in _tree(other.output_dir).items() if name.startswith("pagefind/")} == expected
+    assert not list(tmp_path.glob("digest-pagefind-*"))  # its scratch folders are gone

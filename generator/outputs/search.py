@@ -97,15 +97,21 @@ def _run_pagefind(site: Path, config: SiteConfig) -> dict[str, bytes]:
     """Pagefind's bundle for the pages staged in `site`, by file name."""
     command = [str(get_executable()), "--site", str(site), "--force-language", config.language.split("-")[0],
                "--quiet"]
+    failure = ""
     for scratch in _scratch_folders():
-        with tempfile.TemporaryDirectory(prefix="digest-pagefind-", dir=scratch) as tmp:
-            out = Path(tmp) / "bundle"
-            result = subprocess.run([*command, "--output-path", str(out)], capture_output=True, text=True, check=False)
-            if result.returncode == 0:
-                return {p.relative_to(out).as_posix(): p.read_bytes()
-                        for p in sorted(out.rglob("*")) if p.is_file() and not p.name.startswith(_UNUSED)}
-    # (A full /dev/shm, as Docker's 64 MB can be, is worth one more try on disk: the loop's last.)
-    raise RuntimeError(f"pagefind failed: {result.stderr.strip() or result.stdout.strip()}")
+        # A full /dev/shm (Docker gives 64 MB) is worth one more try on disk: the loop's last.
+        try:
+            with tempfile.TemporaryDirectory(prefix="digest-pagefind-", dir=scratch) as tmp:
+                out = Path(tmp) / "bundle"
+                result = subprocess.run([*command, "--output-path", str(out)], capture_output=True, text=True,
+                                        check=False)
+                if result.returncode == 0:
+                    return {p.relative_to(out).as_posix(): p.read_bytes()
+                            for p in sorted(out.rglob("*")) if p.is_file() and not p.name.startswith(_UNUSED)}
+                failure = result.stderr.strip() or result.stdout.strip()
+        except OSError as err:
+            failure = str(err)
+    raise RuntimeError(f"pagefind failed: {failure}")
 
 
 def _stage(pages: dict[str, bytes | Path], root: Path) -> None:
