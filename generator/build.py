@@ -92,7 +92,7 @@ def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | N
     with stage("load memo and templates"):
         theme = templates_digest(config.templates_dir)
         memo = memo_for(_salt(config, site, theme), site, theme) if memo_for else None
-        env = warm.kept_or(("templates", repr(config)), theme,
+        env = warm.kept_or("templates", (repr(config), theme),
                            lambda: make_environment(config, config.cache_path("jinja") if cache else None))
     search_job: list[SearchJob] = []
 

@@ -92,12 +92,12 @@ class ContentCache:
         """The articles (drafts left out) and warnings of every page `lookup` found unchanged."""
         # A long-running process keeps each page's article by the page's hash (see warm.py); the rest
         # are read back from the table.
-        known = {path: warm.recall(("article", self.key, path), self.entries[path][2]) for path in self._hits}
+        known = {path: warm.recall(("article", path), (self.key, self.entries[path][2])) for path in self._hits}
         missing = {path for path, article in known.items() if article is None}
         rows = [row for row in self._db.execute("SELECT * FROM articles") if row[0] in missing] \
             if self._db is not None and missing else []
         for row, article in zip(rows, _articles(rows)):
-            known[row[0]] = warm.keep(("article", self.key, row[0]), self.entries[row[0]][2], article)
+            known[row[0]] = warm.keep(("article", row[0]), (self.key, self.entries[row[0]][2]), article)
         articles = sorted((a for a in known.values() if a is not None), key=lambda a: a.path)
         problems = [Problem(path, line, message, warning) for path in self._hits if self.entries[path][3] != "[]"
                     for line, message, warning in json.loads(self.entries[path][3])]
@@ -110,7 +110,7 @@ class ContentCache:
                               article.body_digest if article else None)
         self.new_articles[path] = article
         if article is not None:
-            warm.keep(("article", self.key, path), self.changed[path][2], article)
+            warm.keep(("article", path), (self.key, self.changed[path][2]), article)
         if article is not None:
             self.new_bodies[article.body_digest] = body_html
 

@@ -8,6 +8,8 @@ file's stat, a page's content hash); another process's build then simply misses.
 
 Off unless `enable` is called: a single build gains nothing from it, and the tests of the plain path
 stay the tests of the plain path. Values kept here are shared, so they are never changed in place.
+A key holds one value at a time (what it depends on goes in the token, not the key), so a long
+session keeps one of each — one Jinja environment however often site.yaml is edited, say.
 """
 
 from __future__ import annotations
