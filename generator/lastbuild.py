@@ -3,9 +3,10 @@
 Two readers share it. The stamp (stamp.py) asks whether output/ is exactly as the last build left
 it; the page memo (cache.PageMemo) asks which file was made from which fingerprint. Each output file
 is a row — its size and modification time after the write, and the fingerprint it was made from —
-and so are the groups of files kept together, the listings of Pagefind's fragment folders and the
-build's summary and each article's hashes. A build that wrote eleven files changes about eleven rows; as JSON, rewriting the
-record of 25,000 files cost a third of a second of every edit at 10,000 articles.
+and so are the groups of files kept together, the listings of Pagefind's fragment folders, each
+article's hashes and the build's summary. A build that wrote eleven files changes about eleven rows;
+as JSON, rewriting the record of 25,000 files cost a third of a second of every edit at 10,000
+articles.
 
 A record that is unreadable, from another format or another version is not trusted: the build is a
 real one and writes a new record. Each save gets a new token, so a process that keeps a record in
@@ -40,7 +41,8 @@ CREATE TABLE IF NOT EXISTS articles (slug TEXT PRIMARY KEY, digests TEXT NOT NUL
 _KEYS = {"files": "path", "groups": "name", "listed": "folder", "articles": "slug"}
 # Pagefind writes one fragment file per article: 10,000 of a 10,000-article site's 25,000 files. Their
 # folders are checked by listing (a fragment missing or added means a real build), not by a stat of
-# each, which was 40% of a no-change build. They are Pagefind's, never edited by hand.
+# each, which was 40% of a no-change build. They are Pagefind's, never edited by hand: a fragment
+# changed in place is not noticed (one deleted or added is).
 LISTED = re.compile(r"^pagefind/[^/]+/fragment/[^/]+$")
 
 FileRow = tuple[int, int, "str | None"]  # size, mtime_ns, fingerprint (None: a file the memo does not key)
