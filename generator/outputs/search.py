@@ -28,7 +28,7 @@ from pathlib import Path
 
 from pagefind_bin import get_executable
 
-from .. import __version__, urls
+from .. import __version__, urls, warm
 from ..cache import PageMemo
 from ..config import SiteConfig
 from ..write import atomic_write
@@ -174,23 +174,32 @@ def facets(site: Site, config: SiteConfig, shards: list[int]) -> bytes:
     taxonomies = sorted(t.key for t in config.taxonomies)
     terms = {t.key: {term.slug: term.name for term in sorted(t.terms, key=lambda term: term.slug)}
              for t in sorted(site.taxonomies, key=lambda t: t.key)}
+    # Each article's entry as JSON text, by what it shows (card_digest): under digest serve they are
+    # kept between builds, so a title or tag edit writes one entry anew, not 10,000 (0.2 s).
+    written = warm.kept_or("facet entries", (config.base_path, tuple(taxonomies)), dict)
     slugs: dict[str, str] = {}
-    articles = []
+    entries = []
     for article in site.articles:
-        # Keys in sorted order as written, so no sort_keys pass over 10,000 small objects is needed.
-        entry: dict[str, object] = {}
-        fields = {"date": article.date.isoformat()[:10], "summary": article.summary, "title": article.title,
-                  "url": config.base_path + urls.article_path(article.slug)}
-        for key in taxonomies:
-            names = article.terms_of(key)
-            fields[key] = sorted({slugs.get(n) or slugs.setdefault(n, slug_for_term(n)) for n in names})
-        for name in sorted(fields):
-            entry[name] = fields[name]
-        articles.append(entry)
-    data = {"articles": articles, "shards": shards,
+        text = written.get(article.card_digest)
+        if text is None:
+            fields = {"date": article.date.isoformat()[:10], "summary": article.summary, "title": article.title,
+                      "url": config.base_path + urls.article_path(article.slug)}
+            for key in taxonomies:
+                names = article.terms_of(key)
+                fields[key] = sorted({slugs.get(n) or slugs.setdefault(n, slug_for_term(n)) for n in names})
+            text = written[article.card_digest] = json.dumps({name: fields[name] for name in sorted(fields)},
+                                                             ensure_ascii=False, separators=(",", ":"))
+        entries.append(text)
+    if len(written) > 2 * len(entries):  # entries of articles since edited or deleted
+        keep = {a.card_digest for a in site.articles}
+        for stale in written.keys() - keep:
+            del written[stale]
+    rest = {"shards": shards,
             "taxonomies": [{"key": t.key, "singular": t.singular, "title": t.title} for t in config.taxonomies],
             "terms": terms}
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+    # The same bytes as one json.dumps of {"articles": [...], **rest}: its keys are in sorted order.
+    text = '{"articles":[' + ",".join(entries) + "]," + json.dumps(rest, ensure_ascii=False, separators=(",", ":"))[1:]
+    return text.encode("utf-8") + b"\n"
 
 
 def facets_key(site: Site) -> str:
