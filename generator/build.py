@@ -132,15 +132,15 @@ def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cach
     with stage("check stamp"):
         listing = content_files(config.content_dir)  # read once: for the stamp, then for loading
         remembering = use_cache and write
-        last = load_last_build(config, stamp_only=True) if remembering else LastBuild()
         inputs = inputs_digest(config, listing) if remembering else ""
+        last = load_last_build(config, inputs) if remembering else LastBuild()
         stamp = check_stamp(config, inputs, last) if remembering else None
     if stamp is not None and stamp.unchanged:
         if strict and last.warnings:
             raise _as_errors(last.warnings)
         return BuildResult(None, {}, WriteReport((), last.file_count, ()), last.warnings, last.articles,
                            dict(last.pages))
-    if remembering and not last.whole:  # the page memo needs the rest of the record
+    if remembering and not last.whole:  # same inputs, output/ changed: the page memo needs the rest of the record
         whole = load_last_build(config)
         stamp = stamp if whole.token == last.token else StampCheck(False, False)  # another build came between
         last = whole

@@ -111,7 +111,6 @@ class ContentCache:
         self.new_articles[path] = article
         if article is not None:
             warm.keep(("article", path), (self.key, self.changed[path][2]), article)
-        if article is not None:
             self.new_bodies[article.body_digest] = body_html
 
     def body(self, digest: str) -> str | None:
@@ -280,7 +279,7 @@ class PageMemo:
             return None
         return render()
 
-    def keep_group(self, name: str, fingerprint: str) -> tuple[str, ...] | None:
+    def keep_group(self, name: str, fingerprint: str) -> list[str] | None:
         """The files of the group `name` if the last build made it from this fingerprint and every
         file is still as that build left it (all are then kept); None if the group must be made again."""
         old = self.last.groups.get(name)

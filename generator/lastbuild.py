@@ -77,11 +77,12 @@ def record_file(config: SiteConfig) -> Path:
     return config.cache_path("build.sqlite", per_output=True)
 
 
-def load_last_build(config: SiteConfig, stamp_only: bool = False) -> LastBuild:
+def load_last_build(config: SiteConfig, inputs: str | None = None) -> LastBuild:
     """The record of the last build of this output folder; an empty one if there is none to trust.
 
-    `stamp_only`: what the stamp checks and no more — a build that finds nothing changed needs only
-    that, and reading the fingerprints, groups and articles too cost a tenth of its time.
+    Given this build's `inputs` (stamp.inputs_digest) and the same ones recorded, only what the stamp
+    checks is read: a build that finds nothing changed needs no more, and reading the fingerprints,
+    groups and articles too cost a tenth of its time. Otherwise the whole record.
     """
     file = record_file(config)
     if not file.exists():
@@ -99,7 +100,7 @@ def load_last_build(config: SiteConfig, stamp_only: bool = False) -> LastBuild:
             stamp = dict(inputs=summary["inputs"], articles=summary["articles"], pages=summary["pages"],
                          warnings=tuple(Problem(path, line, message, True) for path, line, message in summary["warnings"]),
                          listed=listed, token=info["token"])
-            if stamp_only:
+            if inputs is not None and inputs == summary["inputs"]:
                 return LastBuild(files={path: (size, mtime, None) for path, size, mtime in db.execute(
                     "SELECT path, size, mtime_ns FROM files WHERE NOT listed")}, whole=False, **stamp)
             site = {**summary["site"], "articles": dict(db.execute("SELECT slug, digests FROM articles"))}
