@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
+import os
 import sys
 import time
 from datetime import date, datetime
@@ -189,6 +191,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from .serve import serve  # watchfiles is only needed here
 
+    gc.enable()  # a long-running process: see run()
     serve(_site_config(args), args.port, args.host)
     return 0
 
@@ -276,5 +279,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def run() -> None:
+    """The `digest` command (its console script, `python -m generator`): main(), then a quick exit.
+
+    A one-shot command ends with all it built still in memory. Python would then walk it with the
+    cycle collector and free it object by object — 0.1 s after a 10,000-article build, a tenth of an
+    edit rebuild — where the operating system takes the memory back at once. So the collector stays
+    off (builds and ingests turn it off anyway, see timing.without_cyclic_gc) and the process leaves
+    by os._exit once its output is flushed. `digest serve` runs for hours: it turns the collector on.
+    """
+    gc.disable()
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-
-import shutil
 
 from conftest import TEMPLATES, snapshot
 
@@ -64,6 +66,20 @@ def test_error_is_reported_at_its_line_and_output_is_untouched(case, make_site, 
     assert message in result.err.splitlines(), result.err
     assert "Traceback" not in result.err
     assert snapshot(output) == before
+
+
+def test_the_command_in_its_own_process_prints_everything_before_its_quick_exit(make_site) -> None:
+    """`digest` leaves by os._exit (cli.run): what it printed to pipes must still arrive, with main's code."""
+    config = make_site({"content/good.md": GOOD})
+    command = [sys.executable, "-m", "generator", "build", "--config", str(config)]
+    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}  # as for most users
+    built = subprocess.run(command, capture_output=True, text=True, check=False, env=buffered)
+    assert built.returncode == 0, built.stderr
+    assert built.stdout.startswith("Built ") and built.stdout.endswith("0 removed.\n"), built.stdout
+    (config.parent / "content/x.md").write_text(CASES["bad_date"][0]["content/x.md"])
+    failed = subprocess.run(command, capture_output=True, text=True, check=False, env=buffered)
+    assert failed.returncode == 1
+    assert failed.stderr.splitlines() == [CASES["bad_date"][1], "digest: 1 error; nothing was written."]
 
 
 def test_all_errors_are_reported_at_once_sorted(make_site, run_cli) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
+from html import escape
 
 from .. import urls
 from ..cache import PageMemo
@@ -30,7 +30,7 @@ def _sitemap(pages: list[str], site: Site, config: SiteConfig) -> bytes:
     lastmod = {urls.file_for(urls.article_path(a.slug)): a.date.strftime("%Y-%m-%d") for a in site.articles}
     lines = [f'{head}<urlset xmlns="{SITEMAP_NS}">']
     for file in pages:
-        lines.append(f"  <url>\n    <loc>{escape(config.base_url + file.removesuffix('index.html'))}</loc>")
+        lines.append(f"  <url>\n    <loc>{escape(config.base_url + file.removesuffix('index.html'), quote=False)}</loc>")
         if file in lastmod:
             lines.append(f"    <lastmod>{lastmod[file]}</lastmod>")
         lines.append("  </url>")
