@@ -13,7 +13,7 @@ from .cache import (ContentCache, PageMemo, load_cache, load_memo, remembered_in
 from .config import SiteConfig
 from .content import ContentListing, content_files, load_articles
 from .index import build_site
-from .lastbuild import LastBuild, listings, load_last_build, save_last_build, stat_outputs
+from .lastbuild import LastBuild, listings, load_last_build, record_file, save_last_build, stat_outputs
 from .model import InputError, Problem, Site
 from .terms import load_redirects
 from .termdata import load_term_data
@@ -154,8 +154,8 @@ def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cach
     assume = stamp is not None and stamp.outputs_intact is None
     meanwhile = (lambda: verified.append(outputs_as_recorded(config, last))) if assume else None
     intact = assume or (stamp is not None and bool(stamp.outputs_intact))
-    memo_for = (lambda salt, site, theme: load_memo(last, config.output_dir, salt, site, intact, theme)) \
-        if remembering else None
+    memo_for = (lambda salt, site, theme: load_memo(last, config.output_dir, salt, site, intact, theme,
+                                                    record_file(config))) if remembering else None
     try:
         site, files, warnings, memo = render_all(config, strict, cache, memo_for, listing, meanwhile=meanwhile)
         if assume and not verified[0]:
@@ -173,9 +173,12 @@ def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cach
             cache.close()
     counts = page_counts(files)
     with stage("save caches"):
+        if memo is not None and memo.fragments is not None:
+            memo.fragments.close()  # its reads, before the record is written
         if memo is not None:
             rows, complete = stat_outputs(config.output_dir, [*files, MANIFEST], last, memo.kept,
                                           memo.fingerprints)
             save_last_build(config, last, LastBuild(rows, memo.groups, listings(rows), inputs if complete else "",
-                                                    len(site.articles), counts, warnings, memo.site_state))
+                                                    len(site.articles), counts, warnings, memo.site_state,
+                                                    memo.shapes), memo.fragments, memo.salt_changed, memo.stale_digests())
     return BuildResult(site, files, report, warnings, len(site.articles), counts)

@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable
 
 from . import __version__, warm
 from .config import SiteConfig
+from .fragments import Fragments
 from .lastbuild import GroupRow, LastBuild
 from .index import IndexMemory, RelatedInputs, RelatedMap, RelatedMemory, update_related
 from .model import Article, Problem, Site, Taxonomy, Term
@@ -235,6 +236,12 @@ class PageMemo:
     Files made together (a term's pages, a search shard's bundle) can also be kept as a named group
     with one fingerprint for all of them, so a build that finds the group unchanged never makes
     their keys one by one. What the last build made is read from its record (lastbuild.py).
+
+    Cheaper still, a group (or a file) whose key is known to be what it was is kept with no key at
+    all (keep_unchanged_group): when the salt is the same, none of the articles it shows changed, and
+    its shape — which articles it shows, in what order, and the term, month or neighbours they are
+    shown with — is the last build's. So a tag edit re-renders the pages of the terms it touched and
+    of the articles whose related list moved, not every page that lists an article.
     """
 
     output_dir: Path
@@ -243,10 +250,15 @@ class PageMemo:
     fingerprints: dict[str, str] = field(default_factory=dict)  # of the files made again; kept ones keep theirs
     groups: dict[str, GroupRow] = field(default_factory=dict)
     kept: set[str] = field(default_factory=set)  # skipped: the file is still as `last` records it
-    # The slugs of the articles whose fields differ from the last build's, when nothing else pages are
-    # made from does (the salt and the site's index_key are the same); None when anything else changed.
+    # The slugs of the articles whose fields differ from the last build's (or new), when the salt is
+    # the same; None when it is not (settings, templates, term names: every key differs).
     changed: frozenset[str] | None = None
     changed_cards: frozenset[str] | None = None  # the same, by what other pages show of them (card_digest)
+    # Each group's or file's shape this build, by name (see keep_unchanged_group); `same_index`: the
+    # site's index_key is the last build's, so every shape is as recorded and none need be made.
+    shapes: dict[str, str] = field(default_factory=dict)
+    same_index: bool = False
+    fragments: Fragments | None = None  # cards and search entries kept from earlier builds (fragments.py)
     site_state: dict[str, Any] = field(default_factory=dict)  # what `changed` is worked out from next time
     theme: str = ""  # templates_digest of the templates this build uses, read once for all that needs it
     # True when the build has just found every file of output/ as the last build left it (see
@@ -308,23 +320,53 @@ class PageMemo:
         self.site_state.setdefault("facts", {})[name] = [key, value]
         return value
 
-    def keep_unchanged(self, path: str, shows: Iterable[str], changed: frozenset[str] | None) -> bool:
+    def keep_unchanged(self, path: str, shows: Iterable[str], changed: frozenset[str] | None,
+                       shape: Callable[[], str]) -> bool:
         """keep_unchanged_group for one file: kept (True) if it shows none of the `changed` articles,
-        nothing else changed, and the file is as the last build left it."""
+        its shape and the salt are the same, and the file is as the last build left it."""
+        same = self._same_shape(path, shape)
         old = self.last.files.get(path)
-        if changed is None or old is None or not changed.isdisjoint(shows) or not self._intact(path, old[2]):
+        if changed is None or not same or old is None or not changed.isdisjoint(shows) or not self._intact(path, old[2]):
             return False
         self.kept.add(path)
         return True
 
-    def keep_unchanged_group(self, name: str, shows: Iterable[str], changed: frozenset[str] | None) -> list[str] | None:
+    def keep_unchanged_group(self, name: str, shows: Iterable[str], changed: frozenset[str] | None,
+                             shape: Callable[[], str]) -> list[str] | None:
         """keep_group without a fingerprint, for a group whose key is known to be what it was: its
-        pages show none of the `changed` articles (`self.changed`, or those reaching them), and
-        nothing else changed (else `changed` is None)."""
+        pages show none of the `changed` articles (`self.changed`, or those reaching them), its
+        `shape` is the last build's, and the salt is the same (else `changed` is None).
+
+        `shape` names what the key depends on besides the salt and the fields of the articles in
+        `shows`: which articles, in what order, with which term, month or neighbours. Made only when
+        the site's index changed; recorded for the next build whether the group is kept or not."""
+        same = self._same_shape(name, shape)
         old = self.last.groups.get(name)
-        if changed is None or old is None or not changed.isdisjoint(shows):
+        if changed is None or not same or old is None or not changed.isdisjoint(shows):
             return None
         return self.keep_group(name, old[0])
+
+    @property
+    def salt_changed(self) -> bool:
+        return self.last.site.get("salt") != self.salt
+
+    def stale_digests(self) -> set[str]:
+        """The digests (whole and card) of article versions the last build had and this one has not."""
+        old, now = self.last.site.get("articles"), self.site_state["articles"]
+        if not isinstance(old, dict):
+            return set()
+        gone = [old[slug] for slug in (self.changed or ()) if slug in old] + [old[slug] for slug in old.keys() - now.keys()]
+        return {digest for digests in gone for digest in digests.split(" ")} - \
+            {digest for slug in (self.changed or ()) if slug in now for digest in now[slug].split(" ")}
+
+    def _same_shape(self, name: str, shape: Callable[[], str]) -> bool:
+        """Record the shape of `name` for the next build; is it the last build's?"""
+        old = self.last.shapes.get(name)
+        if self.same_index and old is not None:  # the index is what shapes are made of
+            self.shapes[name] = old
+            return True
+        now = self.shapes[name] = hashlib.sha256(shape().encode("utf-8")).hexdigest()
+        return now == old
 
 
 def templates_digest(templates_dir: Path) -> str:
@@ -335,21 +377,26 @@ def templates_digest(templates_dir: Path) -> str:
 
 
 def load_memo(last: LastBuild, output_dir: Path, salt: str, site: Site, files_intact: bool = False,
-              theme: str = "") -> PageMemo:
-    """A memo for a build of `site` with `salt`, over the record of the last build."""
+              theme: str = "", record: Path | None = None) -> PageMemo:
+    """A memo for a build of `site` with `salt`, over the record of the last build (in the file
+    `record`, which also holds the fragments earlier builds made)."""
     # Hashed once here, not with every page's key: the salt lists every term name.
     salt = hashlib.sha256(salt.encode("utf-8")).hexdigest()
     state = {"salt": salt, "index": site.index_key,
              "articles": {a.slug: f"{a.digest} {a.card_digest}" for a in site.articles}}
     before = last.site
     changed = changed_cards = None
-    if before.get("salt") == salt and before.get("index") == site.index_key and isinstance(before.get("articles"), dict):
-        old = before["articles"]
-        differ = [(slug, old.get(slug) or " ", now) for slug, now in state["articles"].items() if old.get(slug) != now]
+    if before.get("salt") == salt and isinstance(before.get("articles"), dict):
+        old, now = before["articles"], state["articles"]
+        differ = [(slug, old.get(slug) or " ", digests) for slug, digests in now.items() if old.get(slug) != digests]
+        # An article since deleted is in neither: every group that showed it has another shape now.
         changed = frozenset(slug for slug, _, _ in differ)
-        changed_cards = frozenset(slug for slug, was, now in differ if was.split(" ")[1] != now.split(" ")[1])
+        changed_cards = frozenset(slug for slug, was, digests in differ if was.split(" ")[1] != digests.split(" ")[1])
+    # Fragments made under another salt are of no use: not even looked for.
     return PageMemo(output_dir, salt, last, files_intact=files_intact, changed=changed,
-                    changed_cards=changed_cards, site_state=state, theme=theme)
+                    changed_cards=changed_cards, site_state=state, theme=theme,
+                    same_index=before.get("index") == site.index_key,
+                    fragments=Fragments(record if changed is not None else None, salt))
 
 
 def remembered_related(config: SiteConfig) -> RelatedMemory:

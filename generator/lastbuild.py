@@ -3,8 +3,8 @@
 Two readers share it. The stamp (stamp.py) asks whether output/ is exactly as the last build left
 it; the page memo (cache.PageMemo) asks which file was made from which fingerprint. Each output file
 is a row — its size and modification time after the write, and the fingerprint it was made from —
-and so are the groups of files kept together, the listings of Pagefind's fragment folders, each
-article's hashes and the build's summary. A build that wrote eleven files changes about eleven rows;
+and so are the groups of files kept together, the shape of each (see cache.PageMemo.shapes), the
+listings of Pagefind's fragment folders, each article's hashes and the build's summary. A build that wrote eleven files changes about eleven rows;
 as JSON, rewriting the record of 25,000 files cost a third of a second of every edit at 10,000
 articles.
 
@@ -23,13 +23,13 @@ import uuid
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import AbstractSet, Any, Iterable, Mapping
 
-from . import __version__, warm
+from . import __version__, fragments, warm
 from .config import SiteConfig
 from .model import Problem
 
-FORMAT = 2
+FORMAT = 3
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS info (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
@@ -37,8 +37,9 @@ CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER NOT NULL, 
 CREATE TABLE IF NOT EXISTS groups (name TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, paths TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS listed (folder TEXT PRIMARY KEY, names TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (slug TEXT PRIMARY KEY, digests TEXT NOT NULL);
-"""
-_KEYS = {"files": "path", "groups": "name", "listed": "folder", "articles": "slug"}
+CREATE TABLE IF NOT EXISTS shapes (name TEXT PRIMARY KEY, shape TEXT NOT NULL);
+""" + fragments.SCHEMA  # not in _KEYS: valid whatever the rest of the record says (see fragments.py)
+_KEYS = {"files": "path", "groups": "name", "listed": "folder", "articles": "slug", "shapes": "name"}
 # Pagefind writes one fragment file per article: 10,000 of a 10,000-article site's 25,000 files. Their
 # folders are checked by listing (a fragment missing or added means a real build), not by a stat of
 # each, which was 40% of a no-change build. They are Pagefind's, never edited by hand: a fragment
@@ -62,6 +63,7 @@ class LastBuild:
     pages: Mapping[str, int] = field(default_factory=dict)
     warnings: tuple[Problem, ...] = ()
     site: Mapping[str, Any] = field(default_factory=dict)
+    shapes: Mapping[str, str] = field(default_factory=dict)  # by group or file name: see cache.PageMemo.shapes
     token: str = ""  # which save this is; "" for a record not read from disk
     # False: read for the stamp alone — `files` holds the files it checks by a stat, without their
     # fingerprints, and there are no groups or articles (see load_last_build).
@@ -109,7 +111,7 @@ def load_last_build(config: SiteConfig, inputs: str | None = None) -> LastBuild:
                     "SELECT path, size, mtime_ns, fingerprint FROM files")},
                 groups={name: (fingerprint, tuple(json.loads(paths))) for name, fingerprint, paths in db.execute(
                     "SELECT name, fingerprint, paths FROM groups")},
-                site=site, **stamp)
+                site=site, shapes=dict(db.execute("SELECT name, shape FROM shapes")), **stamp)
     except (sqlite3.Error, ValueError, KeyError, TypeError):
         return LastBuild()
 
@@ -152,10 +154,12 @@ def listings(paths: Iterable[str]) -> dict[str, tuple[str, ...]]:
     return {folder: tuple(sorted(names)) for folder, names in sorted(listed.items())}
 
 
-def save_last_build(config: SiteConfig, last: LastBuild, now: LastBuild) -> None:
+def save_last_build(config: SiteConfig, last: LastBuild, now: LastBuild,
+                    made: fragments.Fragments | None = None, salt_changed: bool = False,
+                    stale: AbstractSet[str] = frozenset()) -> None:
     """Write `now` as the record, changing only the rows that differ from `last` when the file still
     holds `last`; else the record is written whole. A record that cannot be written costs a real build
-    next time, nothing else."""
+    next time, nothing else. `made`: the fragments this build made (see Fragments.save)."""
     file = record_file(config)
     token = uuid.uuid4().hex
     summary = json.dumps({"inputs": now.inputs, "articles": now.articles, "pages": dict(now.pages),
@@ -180,6 +184,9 @@ def save_last_build(config: SiteConfig, last: LastBuild, now: LastBuild) -> None
                 _update(db, "listed", last.listed, now.listed, lambda names: (json.dumps(names),))
                 _update(db, "articles", last.site.get("articles", {}), now.site.get("articles", {}),
                         lambda digests: (digests,))
+                _update(db, "shapes", last.shapes, now.shapes, lambda shape: (shape,))
+                if made is not None:
+                    made.save(db, salt_changed, stale)
                 db.executemany("INSERT OR REPLACE INTO info VALUES (?, ?)",
                                [("format", f"{FORMAT} {__version__}"), ("summary", summary), ("token", token)])
                 db.execute("COMMIT")
@@ -191,7 +198,8 @@ def save_last_build(config: SiteConfig, last: LastBuild, now: LastBuild) -> None
         return
     if warm.enabled():
         warm.keep(("last build", file), token, LastBuild(now.files, now.groups, now.listed, now.inputs,
-                                                          now.articles, now.pages, now.warnings, now.site, token))
+                                                          now.articles, now.pages, now.warnings, now.site,
+                                                          now.shapes, token))
 
 
 def _update(db: sqlite3.Connection, table: str, old: Mapping[str, Any], new: Mapping[str, Any], columns,

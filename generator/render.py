@@ -14,10 +14,11 @@ import jinja2
 from jinja2 import nodes
 from markupsafe import Markup
 
-from . import urls, warm
+from . import urls
 from .cache import PageMemo
 from .charts import MONTH_NAMES, month_chart, monthly_counts
 from .config import SiteConfig, TaxonomyConfig
+from .fragments import Fragments
 from .model import Article, InputError, Month, MonthLink, Problem, Site, Term, TermLink
 from .slugs import slug_for_term
 
@@ -46,16 +47,17 @@ class Lookup:
     """Read-only indexes over a Site that templates use to follow slugs to objects."""
 
     def __init__(self, site: Site, config: SiteConfig, env: jinja2.Environment | None = None,
-                 cards_only: bool = False, cards: dict[tuple[str, str], Markup] | None = None):
+                 cards_only: bool = False, fragments: Fragments | None = None):
         self.config = config
         self.env = env
         # What a page showing an article it is not about depends on: its card_digest if the theme
         # cannot show such an article's body or word count (see cards_show_page_only), else all of it.
         self.cards_only = cards_only
         # Cards by (article digest, heading): a card shows its article and the names of its terms, and
-        # depends otherwise only on the settings and theme, so `cards` may come from an earlier build
-        # with the same memo salt (see render_site).
-        self._cards = {} if cards is None else cards
+        # depends otherwise only on the settings and theme, so it may come from an earlier build with
+        # the same memo salt (see fragments.py).
+        self._cards: dict[tuple[str, str], Markup] = {}
+        self._fragments = fragments
         self._digests: dict[int, str] = {}
         self.articles = {a.slug: a for a in site.articles}
         self.terms = {(t.key, term.slug): term for t in site.taxonomies for term in t.terms}
@@ -96,8 +98,10 @@ class Lookup:
         key = (article.digest, heading)
         if key not in self._cards:
             assert self.env is not None
-            html = self.env.get_template("_card.html").render(article=article, heading=heading, lookup=self)
-            self._cards[key] = Markup(html.strip())
+            make = lambda: self.env.get_template("_card.html").render(article=article, heading=heading,  # noqa: E731
+                                                                      lookup=self).strip()
+            html = self._fragments.get(f"card {heading}", article.digest, make) if self._fragments else make()
+            self._cards[key] = Markup(html)
         return self._cards[key]
 
     def term(self, taxonomy_key: str, name: str) -> Term | None:
@@ -126,6 +130,11 @@ class Lookup:
         if article.mentions:
             data["mentions"] = organisations(article.mentions)
         return data
+
+    def links(self, article: Article) -> str:
+        """The articles its page links to besides itself, by slug: its neighbours and related articles."""
+        older, newer = self.neighbours(article)
+        return f"{article.slug} {older and older.slug} {newer and newer.slug} {' '.join(self.related[article.slug])}"
 
     def neighbours(self, article: Article) -> tuple[Article | None, Article | None]:
         """(older, newer) neighbours in publication order."""
@@ -196,14 +205,17 @@ class PageGroup:
     last time, none of their plans — nor their keys, which cost more — is made at all.
 
     `shows` are the slugs of the articles whose fields the pages show (for article pages: whose page
-    it is, see _reaching). When none of those changed and nothing else did, the key is known to be
-    what it was, so it is not even made (see PageMemo.keep_unchanged_group).
+    it is, see _reaching), and `shape` what else the key is made of but the salt: which articles, in
+    what order, with which term or month or neighbours. When none of those articles changed and the
+    shape is the same, the key is known to be what it was, so it is not even made (see
+    PageMemo.keep_unchanged_group).
     """
 
     name: str
     shows: Iterable[str]
     key: Callable[[], str]
     plans: Callable[[], Iterator[PagePlan]]
+    shape: Callable[[], str]
 
 
 def _digests(articles: Iterable[Article | None], look: Lookup) -> str:
@@ -238,7 +250,7 @@ def render_site(site: Site, config: SiteConfig, env: jinja2.Environment, memo: P
             for plan in group.plans():
                 make(plan)
             return
-        kept = memo.keep_unchanged_group(group.name, group.shows, changed)
+        kept = memo.keep_unchanged_group(group.name, group.shows, changed, group.shape)
         if kept is None:
             fingerprint = memo.fingerprint(group.key())
             kept = memo.keep_group(group.name, fingerprint)
@@ -252,10 +264,9 @@ def render_site(site: Site, config: SiteConfig, env: jinja2.Environment, memo: P
         # (Without a memo no page is keyed, so it does not matter.)
         cards_only = memo.remember("cards_only", memo.theme,
                                    lambda: not cards_show_page_only(env)) if memo is not None else False
-        # Under digest serve, cards are kept between builds while the salt (settings, theme, term names)
-        # is the same: a tag edit that re-renders a topic's 30 pages renders one new card, not 600.
-        cards = warm.kept_or("cards", memo.salt, dict) if memo is not None else None
-        look = Lookup(site, config, env, cards_only, cards)
+        # Cards are kept between builds while the salt (settings, theme, term names) is the same: a tag
+        # edit that re-renders a topic's 30 pages renders one new card, not 600.
+        look = Lookup(site, config, env, cards_only, memo.fragments if memo is not None else None)
         changed = memo.changed if memo is not None else None
         # Shown on pages listing or linking an article: with cards_only, a body edit changes none of it.
         shown = (memo.changed_cards if cards_only else memo.changed) if memo is not None else None
@@ -341,7 +352,7 @@ def _list_pages(slugs: tuple[str, ...], first_path: str, template: str, look: Lo
         digests = _digests((look.articles[s] for s in slugs), look)
         return f"{template}|{first_path}|{shared()}|{look.config.page_size}|{digests}"
 
-    return PageGroup(first_path or "index", slugs, group_key, plans)
+    return PageGroup(first_path or "index", slugs, group_key, plans, lambda: f"{shared()}|{' '.join(slugs)}")
 
 
 ARTICLES_A_GROUP = 128
@@ -359,7 +370,8 @@ def _article_pages(site: Site, look: Lookup) -> Iterator[PageGroup]:
     for number, members in enumerate(groups):
         plans = cache(lambda m=members: [_article_plan(a, look) for a in m])
         key = lambda p=plans: "\n".join(f"{plan.template}|{plan.path}|{plan.key}" for plan in p())  # noqa: E731
-        yield PageGroup(f"articles#{number}/{count}", [a.slug for a in members], key, lambda p=plans: iter(p()))
+        shape = lambda m=members: "\n".join(look.links(a) for a in m)  # noqa: E731
+        yield PageGroup(f"articles#{number}/{count}", [a.slug for a in members], key, lambda p=plans: iter(p()), shape)
 
 
 def _article_plan(article: Article, look: Lookup) -> PagePlan:

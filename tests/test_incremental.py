@@ -18,6 +18,7 @@ from conftest import TEMPLATES, snapshot
 from generator.build import build
 from generator.cache import cache_file
 from generator.config import load_config
+from generator.fragments import SCHEMA as FRAGMENTS_SCHEMA, Fragments
 from generator.model import InputError
 from generator import render, warm
 from generator.outputs import search
@@ -89,6 +90,8 @@ def _apply(edit: str, n: int, root: Path) -> None:
 @example(edits=[("retitle", 1), ("summary", 3), ("body", 3)], in_memory=False)  # slug kept: only what pages show changes
 @example(edits=[("body", 1), ("retopic", 2), ("template", 3), ("body", 1)], in_memory=True)  # as under `digest serve`
 @example(edits=[("damage", 7), ("damage", 31)], in_memory=False)
+@example(edits=[("add", 0), ("delete", 1)], in_memory=False)  # one article fewer, as many search shards
+@example(edits=[("redate", 1), ("redate", 10)], in_memory=False)  # the second into a month that exists
 def test_incremental_build_equals_clean_build(edits, in_memory, tmp_path_factory, monkeypatch) -> None:
     """`in_memory`: the builds run as under `digest serve`, keeping what they read between them (warm.py)."""
     monkeypatch.setattr(search, "SHARD_PAGES", 2)  # 5 pages in 4 search shards; adding or deleting re-shards
@@ -279,3 +282,22 @@ def test_builds_kept_in_memory_trust_nothing_a_failed_build_or_another_process_c
         assert _tree(config.output_dir) == clean_tree()
     finally:
         warm.disable()
+
+
+def test_fragments_made_under_another_salt_are_never_used(tmp_path) -> None:
+    """Another process may save the record between this build's read of it and its render: a card it
+    made under other templates or settings (another salt) must be made again, not shown."""
+    record = tmp_path / "build.sqlite"
+    theirs = Fragments(None, "other theme")
+    theirs.get("card h2", "d1", lambda: "<article>old theme</article>")
+    theirs.get("facet", "d1", lambda: '{"title":"old"}')
+    with sqlite3.connect(record) as db:
+        db.executescript(FRAGMENTS_SCHEMA)
+        theirs.save(db, salt_changed=True, stale=set())
+    ours = Fragments(record, "this theme")
+    ours.preload("facet")
+    assert ours.get("facet", "d1", lambda: '{"title":"new"}') == '{"title":"new"}'
+    assert ours.get("card h2", "d1", lambda: "<article>new</article>") == "<article>new</article>"
+    again = Fragments(record, "other theme")  # the salt they were made under: read back, not made
+    assert again.get("card h2", "d1", lambda: "made") == "<article>old theme</article>"
+    assert again.new == {}

@@ -73,7 +73,8 @@ def render_feeds(site: Site, config: SiteConfig, memo: PageMemo | None = None) -
 
         if memo is None:
             files[path] = render()
-        elif memo.keep_unchanged(path, slugs[: config.feed_size], memo.changed):
+        elif memo.keep_unchanged(path, slugs[: config.feed_size], memo.changed,
+                                 lambda s=slugs: " ".join(s[: config.feed_size])):
             files[path] = None  # its title and entries are what they were: no key needed
         else:
             files[path] = memo.produce(path, (title, page, tuple(a.digest for a in entries)), render)

@@ -25,12 +25,14 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from pagefind_bin import get_executable
 
-from .. import __version__, urls, warm
+from .. import __version__, urls
 from ..cache import PageMemo
 from ..config import SiteConfig
+from ..fragments import Fragments
 from ..write import atomic_write
 from ..model import Article, Site
 from ..slugs import slug_for_term
@@ -169,36 +171,35 @@ def _result_ids(bundle: dict[str, bytes], config: SiteConfig) -> bytes:
     return json.dumps(ids, sort_keys=True, separators=(",", ":")).encode("utf-8") + b"\n"
 
 
-def facets(site: Site, config: SiteConfig, shards: list[int]) -> bytes:
+def facets(site: Site, config: SiteConfig, shards: list[int], fragments: Fragments | None = None) -> bytes:
     """Every article's URL, title, date and terms, for filtering and date-sorted lists on the search page."""
     taxonomies = sorted(t.key for t in config.taxonomies)
     terms = {t.key: {term.slug: term.name for term in sorted(t.terms, key=lambda term: term.slug)}
              for t in sorted(site.taxonomies, key=lambda t: t.key)}
-    # Each article's entry as JSON text, by what it shows (card_digest): under digest serve they are
-    # kept between builds, so a title or tag edit writes one entry anew, not 10,000 (0.2 s).
-    written = warm.kept_or("facet entries", (config.base_path, tuple(taxonomies)), dict)
     slugs: dict[str, str] = {}
-    entries = []
-    for article in site.articles:
-        text = written.get(article.card_digest)
-        if text is None:
-            fields = {"date": article.date.isoformat()[:10], "summary": article.summary, "title": article.title,
-                      "url": config.base_path + urls.article_path(article.slug)}
-            for key in taxonomies:
-                names = article.terms_of(key)
-                fields[key] = sorted({slugs.get(n) or slugs.setdefault(n, slug_for_term(n)) for n in names})
-            text = written[article.card_digest] = json.dumps({name: fields[name] for name in sorted(fields)},
-                                                             ensure_ascii=False, separators=(",", ":"))
-        entries.append(text)
-    if len(written) > 2 * len(entries):  # entries of articles since edited or deleted
-        keep = {a.card_digest for a in site.articles}
-        for stale in written.keys() - keep:
-            del written[stale]
+    dump = lambda value: json.dumps(value, ensure_ascii=False, separators=(",", ":"))  # noqa: E731
+
+    def entry(article: Article) -> str:
+        """An article's entry as JSON, its keys in sorted order (as sort_keys would put them)."""
+        fields: dict[str, Any] = {"date": article.date.isoformat()[:10], "summary": article.summary,
+                                  "title": article.title, "url": config.base_path + urls.article_path(article.slug)}
+        for key in taxonomies:
+            names = article.terms_of(key)
+            fields[key] = sorted({slugs.get(n) or slugs.setdefault(n, slug_for_term(n)) for n in names})
+        return dump({name: fields[name] for name in sorted(fields)})
+
+    # Each entry is kept between builds by what it shows (see fragments.py): a title or tag edit
+    # encodes one entry anew, not 10,000 (0.2 s).
+    if fragments is not None:
+        fragments.preload("facet")
+        entries = [fragments.get("facet", a.card_digest, lambda a=a: entry(a)) for a in site.articles]
+    else:
+        entries = [entry(a) for a in site.articles]
     rest = {"shards": shards,
             "taxonomies": [{"key": t.key, "singular": t.singular, "title": t.title} for t in config.taxonomies],
             "terms": terms}
     # The same bytes as one json.dumps of {"articles": [...], **rest}: its keys are in sorted order.
-    text = '{"articles":[' + ",".join(entries) + "]," + json.dumps(rest, ensure_ascii=False, separators=(",", ":"))[1:]
+    text = '{"articles":[' + ",".join(entries) + "]," + dump(rest)[1:]
     return text.encode("utf-8") + b"\n"
 
 
@@ -236,7 +237,8 @@ class SearchJob:
         theme = f"{__version__}|{memo.theme if memo else ''}|{config!r}"  # the key matters with a memo only
         for number, articles in self.members.items():
             name = f"{BUNDLE}/{number}/"
-            kept = memo.keep_unchanged_group(name, (a.slug for a in articles), memo.changed) if memo else None
+            kept = memo.keep_unchanged_group(name, (a.slug for a in articles), memo.changed,
+                                             lambda a=articles: f"{count}|{' '.join(x.slug for x in a)}") if memo else None
             if kept is None:
                 key = _shard_key(articles, config, count, theme)
                 kept = memo.keep_group(name, key) if memo is not None else None
@@ -284,10 +286,12 @@ class SearchJob:
         finally:
             self.cancel()
         facets_file = "search/facets.json"
-        render_facets = lambda: facets(self.site, self.config, list(self.members))  # noqa: E731
+        render_facets = lambda: facets(self.site, self.config, list(self.members),  # noqa: E731
+                                       self.memo.fragments if self.memo else None)
         if self.memo is None:
             self.bundle[facets_file] = render_facets()
-        elif self.memo.keep_unchanged(facets_file, (a.slug for a in self.site.articles), self.memo.changed_cards):
+        elif self.memo.keep_unchanged(facets_file, (a.slug for a in self.site.articles), self.memo.changed_cards,
+                                      lambda: f"{list(self.members)}|{' '.join(a.slug for a in self.site.articles)}"):
             self.bundle[facets_file] = None  # no article's card changed, nor anything else: the same file
         else:
             self.bundle[facets_file] = self.memo.produce(facets_file, (tuple(self.members), facets_key(self.site)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from html import escape
 
 from .. import urls
@@ -18,8 +19,12 @@ def render_sitemap(html_files: list[str], site: Site, config: SiteConfig, memo: 
     pages = sorted(f for f in html_files if f != "404.html")
     if memo is None:
         return _sitemap(pages, site, config)
-    # The index key stands for every article's slug and date (see index.index_key).
-    return memo.produce("sitemap.xml", "\n".join([site.index_key, *pages]), lambda: _sitemap(pages, site, config))
+    # All it shows: the pages and the articles' dates (not their titles or terms, so a tag edit that
+    # changes no page's path leaves it alone).
+    key = cache(lambda: "\n".join([*pages, *(f"{a.slug} {a.date.isoformat()}" for a in site.articles)]))
+    if memo.keep_unchanged("sitemap.xml", (), memo.changed, key):
+        return None
+    return memo.produce("sitemap.xml", key(), lambda: _sitemap(pages, site, config))
 
 
 def _sitemap(pages: list[str], site: Site, config: SiteConfig) -> bytes:
