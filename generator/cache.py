@@ -428,6 +428,10 @@ def remembered_related(config: SiteConfig) -> RelatedMemory:
     return related
 
 
+def _index_head(key: str) -> str:
+    return f'{{"key":{json.dumps(key)},'
+
+
 def remembered_index(config: SiteConfig) -> IndexMemory:
     """A `memory` hook for build_site: the last build's taxonomies and related articles, kept
     whole while no article's slug, date or terms (nor the settings shaping them) changed — as after
@@ -440,8 +444,11 @@ def remembered_index(config: SiteConfig) -> IndexMemory:
         if kept is not None:
             return kept
         try:
-            data = json.loads(file.read_text(encoding="utf-8"))
-            if data["format"] == INDEX_FORMAT and data["version"] == __version__ and data["key"] == key:
+            text = file.read_text(encoding="utf-8")
+            # The key is written first: after a tag or date edit it differs, and 1.6 MB need not be parsed
+            # to find that out.
+            data = json.loads(text) if text.startswith(_index_head(key)) else {}
+            if data and data["format"] == INDEX_FORMAT and data["version"] == __version__ and data["key"] == key:
                 taxonomies = tuple(Taxonomy(t["key"], tuple(Term(
                     term[0], term[1], term[2], term[3], tuple(term[4]), tuple((s, n) for s, n in term[5]), term[6])
                     for term in t["terms"])) for t in data["taxonomies"])
@@ -452,8 +459,8 @@ def remembered_index(config: SiteConfig) -> IndexMemory:
         taxonomies, related = compute()
         plain = [{"key": t.key, "terms": [[term.taxonomy, term.name, term.slug, term.description, term.articles,
                                            term.related, term.parent] for term in t.terms]} for t in taxonomies]
-        text = json.dumps({"format": INDEX_FORMAT, "version": __version__, "key": key, "taxonomies": plain, "related": related},
-                          ensure_ascii=False, separators=(",", ":"))
+        text = _index_head(key) + json.dumps({"format": INDEX_FORMAT, "version": __version__, "taxonomies": plain,
+                                              "related": related}, ensure_ascii=False, separators=(",", ":"))[1:]
         atomic_write(file, text.encode("utf-8"), durable=False)
         return warm.keep(("index", file), key, (taxonomies, related))
 

@@ -48,30 +48,36 @@ def build_taxonomy(key: str, articles: tuple[Article, ...], infos: tuple[TermInf
     descriptions = {slug_for_term(i.name): i.description for i in infos}
     parents = {slug_for_term(i.name): i.parent for i in infos}
     members: dict[str, list[str]] = defaultdict(list)
-    spellings: dict[str, Counter[str]] = defaultdict(Counter)
     per_article: list[list[str]] = []
-    resolved: dict[str, tuple[str, str]] = {}  # as written → (canonical name, its slug), worked out once
+    written_as: list[tuple[str, str]] = []  # (slug, canonical name) of every name as written, counted below
+    resolved: dict[str, tuple[str, str]] = {}  # as written → (its slug, canonical name), worked out once
+
+    def resolve(written: str) -> tuple[str, str]:
+        name = canonical.get(slug_for_term(written), written)
+        found = resolved[written] = (slug_for_term(name), name)
+        return found
+
     for article in articles:
-        slugs: list[str] = []
-        for written in article.terms_of(key):
-            if written not in resolved:
-                name = canonical.get(slug_for_term(written), written)
-                resolved[written] = (name, slug_for_term(name))
-            name, slug = resolved[written]
-            spellings[slug][name] += 1
-            if slug not in slugs:
-                slugs.append(slug)
-                members[slug].append(article.slug)
+        pairs = [resolved.get(written) or resolve(written) for written in article.terms_of(key)]
+        written_as += pairs
+        slugs = list(dict.fromkeys(slug for slug, _ in pairs))
+        for slug in slugs:
+            members[slug].append(article.slug)
         per_article.append(slugs)
+    named: dict[str, tuple[int, str]] = {}  # slug → the name most often written (ties: the first by sort)
+    for (slug, name), count in Counter(written_as).items():
+        if slug not in named or (-count, name) < named[slug]:
+            named[slug] = (-count, name)
     together = _co_occurrence(per_article)
     terms = tuple(
         Term(
             taxonomy=key,
-            name=min(spellings[slug].items(), key=lambda item: (-item[1], item[0]))[0],
+            name=named[slug][1],
             slug=slug,
             description=descriptions.get(slug, ""),
             articles=tuple(members[slug]),
-            related=tuple(sorted(together[slug].items(), key=lambda kv: (-kv[1], kv[0]))[:RELATED_TERMS]),
+            # nsmallest: the same as sorted(...)[:RELATED_TERMS], without sorting a company's 300 partners
+            related=tuple(heapq.nsmallest(RELATED_TERMS, together[slug].items(), key=lambda kv: (-kv[1], kv[0]))),
             parent=parents.get(slug, ""),
         )
         for slug in sorted(members)
