@@ -7,7 +7,8 @@ the disk still holds the same, by a token that changes whenever the thing does (
 file's stat, a page's content hash); another process's build then simply misses.
 
 Off unless `enable` is called: a single build gains nothing from it, and the tests of the plain path
-stay the tests of the plain path. Values kept here are shared, so they are never changed in place.
+stay the tests of the plain path. Values kept here are shared, so they are never changed in place —
+but for memos of rendered fragments (fragments.py), whose entries depend only on their keys.
 A key holds one value at a time (what it depends on goes in the token, not the key), so a long
 session keeps one of each — one Jinja environment however often site.yaml is edited, say.
 """
