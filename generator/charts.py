@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
@@ -47,11 +48,7 @@ class Chart:
 
 
 def monthly_counts(dates: Iterable[datetime]) -> dict[tuple[int, int], int]:
-    counts: dict[tuple[int, int], int] = {}
-    for date in dates:
-        key = (date.year, date.month)
-        counts[key] = counts.get(key, 0) + 1
-    return counts
+    return dict(Counter((date.year, date.month) for date in dates))
 
 
 def month_chart(counts: dict[tuple[int, int], int], width: float = 640, height: float = 120) -> Chart | None:

@@ -468,7 +468,7 @@ def _term_pages(term: Term, config: TaxonomyConfig, look: Lookup) -> PageGroup:
     """A term's pages. What they show besides its articles — the term's fields, its monthly counts
     (made from its articles' dates) and the names of related terms (in the salt) — follows from the
     term and its articles, so the group's key needs no more than the term's digest."""
-    counts = lambda: monthly_counts(look.articles[s].date for s in term.articles)  # noqa: E731
+    counts = cache(lambda: monthly_counts(look.articles[s].date for s in term.articles))  # for the key, then the chart
     related = lambda: [(_link(look.terms[(term.taxonomy, slug)]), n) for slug, n in term.related]  # noqa: E731
 
     def key() -> str:
