@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from . import __version__, warm
 from .config import SiteConfig
@@ -28,6 +28,7 @@ from .write import atomic_write
 FORMAT = 4
 RELATED_FORMAT = 2
 INDEX_FORMAT = 1
+MADE_PAGE_BY_PAGE = "-"  # a group's fingerprint when its pages were kept or made one by one
 
 
 def cache_file(config: SiteConfig) -> Path:
@@ -345,6 +346,33 @@ class PageMemo:
         if changed is None or not same or old is None or not changed.isdisjoint(shows):
             return None
         return self.keep_group(name, old[0])
+
+    def pages_to_remake(self, name: str, shows: Iterable[str], files: Callable[[], Mapping[str, str]],
+                        changed: frozenset[str] | None, shape: Callable[[], str]) -> tuple[list[str], set[str]] | None:
+        """keep_unchanged_group for a group of pages each about one article (`files`: slug → its page),
+        page by page: when the group's shape and the salt are the last build's, every page is kept but
+        those of the `changed` articles (and any file not as the last build left it). Returns the files
+        kept and the slugs whose pages the caller must make; None when the group must be keyed whole.
+
+        A title edit reaches the pages of the dozen articles listing it as related, one or two in each
+        of a dozen groups of 128: their other pages need no key made."""
+        same = self._same_shape(name, shape)
+        old = self.last.groups.get(name)
+        if changed is None or not same or old is None:
+            return None
+        remake = {slug for slug in shows if slug in changed}
+        if not remake:
+            kept = self.keep_group(name, old[0])
+            return (kept, set()) if kept is not None else None
+        pages = files()
+        remake.update(slug for slug, file in pages.items() if slug not in remake and not self._intact(
+            file, self.last.files.get(file, (0, 0, None))[2]))
+        kept = [file for slug, file in pages.items() if slug not in remake]
+        self.kept.update(kept)
+        # Not the fingerprint of the group's key, which was never made: a build that makes it finds no
+        # match and compares the pages one by one; keep_unchanged_group needs no fingerprint.
+        self.record_group(name, MADE_PAGE_BY_PAGE, list(pages.values()))
+        return kept, remake
 
     @property
     def salt_changed(self) -> bool:

@@ -216,6 +216,10 @@ class PageGroup:
     key: Callable[[], str]
     plans: Callable[[], Iterator[PagePlan]]
     shape: Callable[[], str]
+    # Article pages: each member's page file, and its plan, so that an edit reaching one or two of them
+    # makes those alone (see PageMemo.pages_to_remake). None for lists, whose pages share their articles.
+    files: Callable[[], dict[str, str]] | None = None
+    plan_of: Callable[[str], PagePlan] | None = None
 
 
 def _digests(articles: Iterable[Article | None], look: Lookup) -> str:
@@ -250,7 +254,17 @@ def render_site(site: Site, config: SiteConfig, env: jinja2.Environment, memo: P
             for plan in group.plans():
                 make(plan)
             return
-        kept = memo.keep_unchanged_group(group.name, group.shows, changed, group.shape)
+        if group.files is not None and group.plan_of is not None:
+            partly = memo.pages_to_remake(group.name, group.shows, group.files, changed, group.shape)
+            if partly is not None:
+                kept, remake = partly
+                pages.update(dict.fromkeys(kept))
+                for slug in sorted(remake):
+                    make(group.plan_of(slug))
+                return
+            kept = None
+        else:
+            kept = memo.keep_unchanged_group(group.name, group.shows, changed, group.shape)
         if kept is None:
             fingerprint = memo.fingerprint(group.key())
             kept = memo.keep_group(group.name, fingerprint)
@@ -371,7 +385,9 @@ def _article_pages(site: Site, look: Lookup) -> Iterator[PageGroup]:
         plans = cache(lambda m=members: [_article_plan(a, look) for a in m])
         key = lambda p=plans: "\n".join(f"{plan.template}|{plan.path}|{plan.key}" for plan in p())  # noqa: E731
         shape = lambda m=members: "\n".join(look.links(a) for a in m)  # noqa: E731
-        yield PageGroup(f"articles#{number}/{count}", [a.slug for a in members], key, lambda p=plans: iter(p()), shape)
+        files = lambda m=members: {a.slug: urls.file_for(urls.article_path(a.slug)) for a in m}  # noqa: E731
+        yield PageGroup(f"articles#{number}/{count}", [a.slug for a in members], key, lambda p=plans: iter(p()), shape,
+                        files, lambda slug: _article_plan(look.articles[slug], look))
 
 
 def _article_plan(article: Article, look: Lookup) -> PagePlan:

@@ -301,3 +301,20 @@ def test_fragments_made_under_another_salt_are_never_used(tmp_path) -> None:
     again = Fragments(record, "other theme")  # the salt they were made under: read back, not made
     assert again.get("card h2", "d1", lambda: "made") == "<article>old theme</article>"
     assert again.new == {}
+
+
+def test_a_damaged_page_beside_an_edited_one_is_made_again(make_site) -> None:
+    """An edit reaching one article page of a group makes that page alone and keeps the others
+    (PageMemo.pages_to_remake) — but not one changed by hand meanwhile: it is made again too."""
+    pages = {f"content/p{i}.md": _page(i, f"Story {i}", 1 + i, ["AI"], ["Acme"], f"Body {i}.") for i in range(4)}
+    config = load_config(make_site(pages))
+    build(config)  # four articles: one group of article pages
+    beside = config.output_dir / "articles/story-2/index.html"
+    beside.write_bytes(b"changed by hand")
+    edited = config.content_dir / "p1.md"
+    edited.write_text(edited.read_text() + "\nOne more sentence.\n")
+    build(config)
+    clean = config.with_overrides(output_dir=config.output_dir.with_name("clean"))
+    build(clean, use_cache=False)
+    assert b"One more sentence." in (config.output_dir / "articles/story-1/index.html").read_bytes()
+    assert _tree(config.output_dir) == _tree(clean.output_dir)
