@@ -21,13 +21,13 @@ from . import __version__, warm
 from .config import SiteConfig
 from .fragments import Fragments
 from .lastbuild import GroupRow, LastBuild
-from .index import IndexMemory, RelatedInputs, RelatedMap, RelatedMemory, update_related
+from .index import IndexMemory, PreviousIndex, RelatedInputs, RelatedMap, RelatedMemory, update_related
 from .model import Article, Problem, Site, Taxonomy, Term
 from .write import atomic_write
 
 FORMAT = 4
 RELATED_FORMAT = 2
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 MADE_PAGE_BY_PAGE = "-"  # a group's fingerprint when its pages were kept or made one by one
 
 
@@ -456,40 +456,41 @@ def remembered_related(config: SiteConfig) -> RelatedMemory:
     return related
 
 
-def _index_head(key: str) -> str:
-    return f'{{"key":{json.dumps(key)},'
-
-
 def remembered_index(config: SiteConfig) -> IndexMemory:
     """A `memory` hook for build_site: the last build's taxonomies and related articles, kept
     whole while no article's slug, date or terms (nor the settings shaping them) changed — as after
-    a body or title edit — so the index is read back instead of made again."""
+    a body or title edit — so the index is read back instead of made again. Otherwise the last
+    build's taxonomies, with what they were made from, are handed to `compute`, which makes again
+    only the terms of the articles that changed (a tag edit: 0.15 s less at 10,000 articles)."""
     file = config.cache_path("index.json")
 
-    def remember(key: str, compute):  # type: ignore[no-untyped-def]
-        # The index is a function of its key alone, so one kept in memory with the same key is right.
+    def remember(key: str, head: str, digests: Mapping[str, str], compute):  # type: ignore[no-untyped-def]
+        # The index is a function of its key alone, so one kept in memory with the same key is right;
+        # the last one made in this process is a right starting point whatever is on disk now.
         kept = warm.recall(("index", file), key)
         if kept is not None:
             return kept
-        try:
-            text = file.read_text(encoding="utf-8")
-            # The key is written first: after a tag or date edit it differs, and 1.6 MB need not be parsed
-            # to find that out.
-            data = json.loads(text) if text.startswith(_index_head(key)) else {}
-            if data and data["format"] == INDEX_FORMAT and data["version"] == __version__ and data["key"] == key:
-                taxonomies = tuple(Taxonomy(t["key"], tuple(Term(
-                    term[0], term[1], term[2], term[3], tuple(term[4]), tuple((s, n) for s, n in term[5]), term[6])
-                    for term in t["terms"])) for t in data["taxonomies"])
-                return warm.keep(("index", file), key,
-                                 (taxonomies, tuple((slug, tuple(others)) for slug, others in data["related"])))
-        except (OSError, ValueError, KeyError, TypeError, IndexError):
-            pass
-        taxonomies, related = compute()
+        previous = warm.recall(("index made", file), "last")
+        if previous is None:
+            try:
+                data = json.loads(file.read_text(encoding="utf-8"))
+                if data["format"] == INDEX_FORMAT and data["version"] == __version__:
+                    taxonomies = tuple(Taxonomy(t["key"], tuple(Term(
+                        term[0], term[1], term[2], term[3], tuple(term[4]), tuple((s, n) for s, n in term[5]),
+                        term[6]) for term in t["terms"])) for t in data["taxonomies"])
+                    if data["key"] == key:
+                        return warm.keep(("index", file), key,
+                                         (taxonomies, tuple((slug, tuple(others)) for slug, others in data["related"])))
+                    previous = PreviousIndex(data["head"], data["digests"], taxonomies)
+            except (OSError, ValueError, KeyError, TypeError, IndexError):
+                pass
+        taxonomies, related = compute(previous)
         plain = [{"key": t.key, "terms": [[term.taxonomy, term.name, term.slug, term.description, term.articles,
                                            term.related, term.parent] for term in t.terms]} for t in taxonomies]
-        text = _index_head(key) + json.dumps({"format": INDEX_FORMAT, "version": __version__, "taxonomies": plain,
-                                              "related": related}, ensure_ascii=False, separators=(",", ":"))[1:]
+        text = json.dumps({"format": INDEX_FORMAT, "version": __version__, "key": key, "head": head, "digests": digests,
+                           "taxonomies": plain, "related": related}, ensure_ascii=False, separators=(",", ":"))
         atomic_write(file, text.encode("utf-8"), durable=False)
+        warm.keep(("index made", file), "last", PreviousIndex(head, dict(digests), taxonomies))
         return warm.keep(("index", file), key, (taxonomies, related))
 
     return remember

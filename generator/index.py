@@ -9,7 +9,7 @@ from itertools import chain, permutations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable, Iterable, Mapping
+from typing import AbstractSet, Callable, Iterable, Mapping
 
 from .config import SiteConfig
 from .model import Article, Month, Site, Taxonomy, Term, TermInfo
@@ -19,8 +19,22 @@ RelatedMap = tuple[tuple[str, tuple[str, ...]], ...]
 # (inputs, compute) → the map: compute(None) for every article, compute(slugs) for some.
 RelatedMemory = Callable[["RelatedInputs", Callable[[Iterable[str] | None], tuple[RelatedMap, frozenset[str]]]],
                          RelatedMap]
-# (key, compute) → the taxonomies and related map: those of the last build if its key was the same.
-IndexMemory = Callable[[str, Callable[[], tuple[tuple[Taxonomy, ...], RelatedMap]]],
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousIndex:
+    """An earlier build's taxonomies and what they were made from: the settings and data files
+    (`head`, hashed) and each article's index_digest, by slug."""
+
+    head: str
+    digests: Mapping[str, str]
+    taxonomies: tuple[Taxonomy, ...]
+
+
+# (key, this build's head and digests, compute) → the taxonomies and related map: those of the last
+# build if its key was the same, else compute(that build's index, or None), which may start from it.
+IndexMemory = Callable[[str, str, Mapping[str, str],
+                        Callable[["PreviousIndex | None"], tuple[tuple[Taxonomy, ...], RelatedMap]]],
                        tuple[tuple[Taxonomy, ...], RelatedMap]]
 RELATED_TERMS = 8
 MIN_RELATED = 3
@@ -42,14 +56,19 @@ def canonical_names(infos: Iterable[TermInfo]) -> dict[str, str]:
     return mapping
 
 
-def build_taxonomy(key: str, articles: tuple[Article, ...], infos: tuple[TermInfo, ...]) -> Taxonomy:
-    """Group articles by term; spellings with one slug are one term, named as most often written."""
+def build_taxonomy(key: str, articles: tuple[Article, ...], infos: tuple[TermInfo, ...],
+                   previous: Taxonomy | None = None, changed: AbstractSet[str] = frozenset()) -> Taxonomy:
+    """Group articles by term; spellings with one slug are one term, named as most often written.
+
+    Given the `previous` taxonomy (made with the same data file) and the slugs of the articles whose
+    date or terms `changed` since (added and deleted ones too), only the terms those articles had or
+    have are made again: another term's articles, spellings and co-occurrence counts involve none of
+    them (a pair of terms is counted on articles carrying both). A tag edit then costs the articles of
+    a few terms, not a pass over every term of 10,000 articles.
+    """
     canonical = canonical_names(infos)
     descriptions = {slug_for_term(i.name): i.description for i in infos}
     parents = {slug_for_term(i.name): i.parent for i in infos}
-    members: dict[str, list[str]] = defaultdict(list)
-    per_article: list[list[str]] = []
-    written_as: list[tuple[str, str]] = []  # (slug, canonical name) of every name as written, counted below
     resolved: dict[str, tuple[str, str]] = {}  # as written → (its slug, canonical name), worked out once
 
     def resolve(written: str) -> tuple[str, str]:
@@ -57,10 +76,26 @@ def build_taxonomy(key: str, articles: tuple[Article, ...], infos: tuple[TermInf
         found = resolved[written] = (slug_for_term(name), name)
         return found
 
+    def pairs_of(article: Article) -> list[tuple[str, str]]:
+        return [resolved.get(written) or resolve(written) for written in article.terms_of(key)]
+
+    remade: set[str] | None = None  # the terms made again; None: all of them
+    read: set[str] | None = None  # the articles that may carry them: those that did, and those changed
+    if previous is not None:
+        remade = {term.slug for term in previous.terms if not changed.isdisjoint(term.articles)}
+        remade.update(slug for article in articles if article.slug in changed for slug, _ in pairs_of(article))
+        read = set(changed).union(*(term.articles for term in previous.terms if term.slug in remade))
+    members: dict[str, list[str]] = defaultdict(list)
+    per_article: list[list[str]] = []
+    written_as: list[tuple[str, str]] = []  # (slug, canonical name) of every name as written, counted below
     for article in articles:
-        pairs = [resolved.get(written) or resolve(written) for written in article.terms_of(key)]
-        written_as += pairs
+        if read is not None and article.slug not in read:
+            continue
+        pairs = pairs_of(article)
         slugs = list(dict.fromkeys(slug for slug, _ in pairs))
+        if remade is not None and remade.isdisjoint(slugs):
+            continue
+        written_as += pairs
         for slug in slugs:
             members[slug].append(article.slug)
         per_article.append(slugs)
@@ -68,21 +103,20 @@ def build_taxonomy(key: str, articles: tuple[Article, ...], infos: tuple[TermInf
     for (slug, name), count in Counter(written_as).items():
         if slug not in named or (-count, name) < named[slug]:
             named[slug] = (-count, name)
-    together = _co_occurrence(per_article)
-    terms = tuple(
-        Term(
-            taxonomy=key,
-            name=named[slug][1],
-            slug=slug,
-            description=descriptions.get(slug, ""),
-            articles=tuple(members[slug]),
-            # nsmallest: the same as sorted(...)[:RELATED_TERMS], without sorting a company's 300 partners
-            related=tuple(heapq.nsmallest(RELATED_TERMS, together[slug].items(), key=lambda kv: (-kv[1], kv[0]))),
-            parent=parents.get(slug, ""),
-        )
-        for slug in sorted(members)
-    )
-    return Taxonomy(key, terms)
+    together = _co_occurrence(per_article)  # complete for every term made again: all its articles were read
+    made = {slug: Term(
+        taxonomy=key,
+        name=named[slug][1],
+        slug=slug,
+        description=descriptions.get(slug, ""),
+        articles=tuple(members[slug]),
+        # nsmallest: the same as sorted(...)[:RELATED_TERMS], without sorting a company's 300 partners
+        related=tuple(heapq.nsmallest(RELATED_TERMS, together[slug].items(), key=lambda kv: (-kv[1], kv[0]))),
+        parent=parents.get(slug, ""),
+    ) for slug in members if remade is None or slug in remade}
+    if previous is not None:
+        made.update((term.slug, term) for term in previous.terms if term.slug not in remade)
+    return Taxonomy(key, tuple(made[slug] for slug in sorted(made)))
 
 
 def _co_occurrence(per_article: list[list[str]]) -> dict[str, Counter[str]]:
@@ -258,11 +292,16 @@ def update_related(previous_map: Mapping[str, tuple[str, ...]], previous: Relate
     return tuple(sorted(merged.items())), frozenset((filled - affected) | fresh_filled) & current.articles.keys()
 
 
+def index_head(config: SiteConfig, term_data: Mapping[str, tuple[TermInfo, ...]]) -> str:
+    """What taxonomies and related articles are made from besides the articles: the settings and data files."""
+    settings = [(t.key, t.related_weight) for t in config.taxonomies]
+    return f"{settings!r}|{config.related_count}|{sorted(term_data.items())!r}"
+
+
 def index_key(ordered: tuple[Article, ...], config: SiteConfig, term_data: Mapping[str, tuple[TermInfo, ...]]) -> str:
     """Everything taxonomies and related articles are made from: each article's slug, date and
     (canonical) terms, in order, by their digest, and the settings and data files that shape them."""
-    settings = [(t.key, t.related_weight) for t in config.taxonomies]
-    head = f"{settings!r}|{config.related_count}|{sorted(term_data.items())!r}"
+    head = index_head(config, term_data)
     return hashlib.sha256("\n".join([head, *(a.index_digest for a in ordered)]).encode("utf-8")).hexdigest()
 
 
@@ -273,12 +312,22 @@ def build_site(articles: Iterable[Article], config: SiteConfig, term_data: Mappi
 
     `related`, when given, may remember related articles from the last build and recompute only
     those an edit can change (the costliest part of indexing; a body edit changes none). `memory`
-    may keep the taxonomies and related articles whole when no slug, date or term changed.
+    may keep the taxonomies and related articles whole when no slug, date or term changed, and
+    otherwise hand back the last build's taxonomies, so that only the terms of the articles whose
+    slug, date or terms changed are made again (see build_taxonomy).
     """
     ordered = newest_first(canonicalise_terms(articles, config, term_data))
+    head = hashlib.sha256(index_head(config, term_data).encode("utf-8")).hexdigest()
 
-    def compute() -> tuple[tuple[Taxonomy, ...], RelatedMap]:
-        taxonomies = tuple(build_taxonomy(t.key, ordered, term_data.get(t.key, ())) for t in config.taxonomies)
+    def compute(previous: PreviousIndex | None = None) -> tuple[tuple[Taxonomy, ...], RelatedMap]:
+        before: dict[str, Taxonomy] = {}
+        changed: set[str] = set()
+        if previous is not None and previous.head == head:
+            before = {t.key: t for t in previous.taxonomies}
+            now = {a.slug: a.index_digest for a in ordered}
+            changed = {slug for slug in previous.digests.keys() | now.keys() if previous.digests.get(slug) != now.get(slug)}
+        taxonomies = tuple(build_taxonomy(t.key, ordered, term_data.get(t.key, ()), before.get(t.key), changed)
+                           for t in config.taxonomies)
         weights = {t.key: t.related_weight for t in config.taxonomies}
 
         def ranked(only: Iterable[str] | None) -> tuple[RelatedMap, frozenset[str]]:
@@ -288,7 +337,8 @@ def build_site(articles: Iterable[Article], config: SiteConfig, term_data: Mappi
         return taxonomies, related(inputs, ranked) if related else ranked(None)[0]
 
     key = index_key(ordered, config, term_data)
-    taxonomies, related_map = memory(key, compute) if memory else compute()
+    taxonomies, related_map = memory(key, head, {a.slug: a.index_digest for a in ordered}, compute) if memory \
+        else compute()
     return Site(
         articles=ordered,
         taxonomies=taxonomies,

@@ -92,6 +92,7 @@ def _apply(edit: str, n: int, root: Path) -> None:
 @example(edits=[("damage", 7), ("damage", 31)], in_memory=False)
 @example(edits=[("add", 0), ("delete", 1)], in_memory=False)  # one article fewer, as many search shards
 @example(edits=[("redate", 1), ("redate", 10)], in_memory=False)  # the second into a month that exists
+@example(edits=[("data", 1), ("data", 2)], in_memory=False)  # a description edited: no article changes
 def test_incremental_build_equals_clean_build(edits, in_memory, tmp_path_factory, monkeypatch) -> None:
     """`in_memory`: the builds run as under `digest serve`, keeping what they read between them (warm.py)."""
     monkeypatch.setattr(search, "SHARD_PAGES", 2)  # 5 pages in 4 search shards; adding or deleting re-shards
@@ -223,6 +224,51 @@ def test_remembered_related_articles_equal_a_full_recompute(edits, count, tmp_pa
             articles[i] = article(i)
         remembered = build_site(articles.values(), config, {}, {}, remember).related
         assert remembered == build_site(articles.values(), config, {}, {}).related, (edit, i)
+
+
+@settings(max_examples=40, deadline=None)
+@given(edits=st.lists(st.tuples(st.sampled_from(["retag", "redate", "add", "delete", "untag", "respell"]),
+                                st.integers(0, 10**6)), min_size=1, max_size=6))
+def test_a_taxonomy_made_again_for_the_changed_articles_equals_a_full_one(edits) -> None:
+    """build_taxonomy from the previous taxonomy and the changed articles gives what it gives from scratch:
+    term lists in date order, the most written spelling, related terms by co-occurrence, aliases."""
+    import random
+
+    from generator.index import build_taxonomy, newest_first
+    from generator.model import Article, TermInfo
+
+    rng = random.Random(len(edits) * 13 + edits[0][1])
+    spellings = ["Acme", "ACME", "acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark", "Wayne"]
+    infos = (TermInfo("Acme Corp", aliases=("Acme Inc",)), TermInfo("Hooli", description="A search firm."))
+
+    def article(i: int) -> Article:
+        names = tuple(rng.sample(spellings + ["Acme Inc"], rng.randint(0, 4)))
+        when = datetime(2021, 1, 1, tzinfo=timezone.utc) + timedelta(days=rng.randrange(20))
+        return Article(f"a{i}", f"A{i}", when, "manual", "", "", (("companies", names),), (), "", "", f"a{i}.md",
+                       1).sealed()
+
+    articles = {i: article(i) for i in range(25)}
+    previous = build_taxonomy("companies", newest_first(articles.values()), infos)
+    for edit, n in edits:
+        i = n % 30
+        changed = {f"a{i}"}
+        if edit == "delete" and articles:
+            gone = sorted(articles)[n % len(articles)]
+            changed = {f"a{gone}"}
+            articles.pop(gone)
+        elif edit == "untag" and i in articles:
+            articles[i] = articles[i]._replace(terms=(("companies", ()),)).sealed()
+        elif edit == "redate" and i in articles:
+            articles[i] = articles[i]._replace(date=articles[i].date + timedelta(days=n % 9 - 4)).sealed()
+        elif edit == "respell" and i in articles:  # the same companies, written another way
+            names = tuple(name.upper() if n % 2 else name.lower() for name in articles[i].terms_of("companies"))
+            articles[i] = articles[i]._replace(terms=(("companies", names),)).sealed()
+        else:  # retag, or add a new article under that number
+            articles[i] = article(i)
+        ordered = newest_first(articles.values())
+        remade = build_taxonomy("companies", ordered, infos, previous, changed)
+        assert remade == build_taxonomy("companies", ordered, infos), (edit, i)
+        previous = remade
 
 
 @pytest.mark.parametrize("templates, shows", [
