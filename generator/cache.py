@@ -435,12 +435,19 @@ def remembered_related(config: SiteConfig) -> RelatedMemory:
 
     def related(inputs: RelatedInputs, compute) -> RelatedMap:
         try:
-            data = json.loads(file.read_text(encoding="utf-8"))
-            if data["format"] != RELATED_FORMAT or data["settings"] != inputs.settings:
+            # The last map made in this process is a right starting point whatever is on disk now.
+            kept = warm.recall(("related made", file), "last")
+            if kept is not None:
+                previous, old_map, old_filled = kept
+            else:
+                data = json.loads(file.read_text(encoding="utf-8"))
+                if data["format"] != RELATED_FORMAT:
+                    raise ValueError("another format")
+                previous = RelatedInputs(data["settings"], data["articles"])
+                old_map = {slug: tuple(others) for slug, others in data["related"]}
+                old_filled = set(data["filled"])
+            if previous.settings != inputs.settings:
                 raise ValueError("other settings")
-            previous = RelatedInputs(data["settings"], data["articles"])
-            old_map = {slug: tuple(others) for slug, others in data["related"]}
-            old_filled = set(data["filled"])
         except (OSError, ValueError, KeyError, TypeError):
             result, filled = compute(None)
         else:
@@ -451,6 +458,7 @@ def remembered_related(config: SiteConfig) -> RelatedMemory:
         text = json.dumps({"format": RELATED_FORMAT, "settings": inputs.settings, "articles": inputs.articles,
                            "related": result, "filled": sorted(filled)}, separators=(",", ":"))
         atomic_write(file, text.encode("utf-8"), durable=False)
+        warm.keep(("related made", file), "last", (inputs, dict(result), set(filled)))
         return result
 
     return related

@@ -55,12 +55,15 @@ class Fragments:
         return text
 
     def preload(self, kind: str) -> None:
-        """Read every kept fragment of one kind at once: cheaper than one query each when most are used."""
-        if self._db is None:
+        """Read every kept fragment of one kind at once: cheaper than one query each when most are used.
+        Once per salt in a long-running process, whose memory then holds them all (and those it made)."""
+        loaded = f"{kind}|"  # no digest: a mark, never a fragment
+        if self._db is None or loaded in self._memory:
             return
         try:
             self._memory.update(self._db.execute("SELECT key, text FROM fragments WHERE salt = ? AND key >= ? "
                                                  "AND key < ?", (self.salt, f"{kind}|", f"{kind}}}")))
+            self._memory[loaded] = ""
         except sqlite3.Error:
             self.close()
 

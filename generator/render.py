@@ -485,14 +485,16 @@ def _term_pages(term: Term, config: TaxonomyConfig, look: Lookup) -> PageGroup:
     (made from its articles' dates) and the names of related terms (in the salt) — follows from the
     term and its articles, so the group's key needs no more than the term's digest."""
     counts = cache(lambda: monthly_counts(look.articles[s].date for s in term.articles))  # for the key, then the chart
-    related = lambda: [(_link(look.terms[(term.taxonomy, slug)]), n) for slug, n in term.related]  # noqa: E731
+    related = cache(lambda: [(_link(look.terms[(term.taxonomy, slug)]), n) for slug, n in term.related])
 
     def key() -> str:
         return f"{look.digest(term)}|{look.digest(config)}|{sorted(counts().items())}|{related()}"
 
-    return _list_pages(term.articles, urls.term_path(term.taxonomy, term.slug), "term.html", look, key,
-                       lambda: {"term": term, "taxonomy": config, "chart": month_chart(counts(), height=80),
-                                "related_terms": related()},
+    # What every page of the term shows besides its articles: made once for all of them (each page's
+    # context is a copy of it).
+    shared = cache(lambda: {"term": term, "taxonomy": config, "chart": month_chart(counts(), height=80),
+                            "related_terms": related()})
+    return _list_pages(term.articles, urls.term_path(term.taxonomy, term.slug), "term.html", look, key, shared,
                        lambda: f"{look.digest(term)}|{look.digest(config)}")
 
 
