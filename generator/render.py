@@ -6,7 +6,7 @@ import hashlib
 import zlib
 from functools import cache
 from itertools import chain
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -349,18 +349,20 @@ def _paginate(items: tuple[str, ...], first_path: str, size: int) -> Iterator[tu
 
 
 def _list_pages(slugs: tuple[str, ...], first_path: str, template: str, look: Lookup, key: Callable[[], str],
-                context: Callable[[], dict[str, Any]] = dict, shared: Callable[[], str] = str) -> PageGroup:
-    """The pages of one list; `key` and `context` are what its pages share besides their articles.
+                context: Callable[[], dict[str, Any]] = dict, shared: Callable[[], str] = str,
+                later: tuple[Callable[[], str], Callable[[], dict[str, Any]]] | None = None) -> PageGroup:
+    """The pages of one list; `key` and `context` are what its pages share besides their articles
+    (`later`: another key and context for the pages after the first, which show less).
 
     The group's key is `shared` — all that `key` depends on but the list's articles, made cheaply —
     and the articles' digests; `key` itself is made only if the group has to be made again.
     """
     def plans() -> Iterator[PagePlan]:
-        common = key()
         for path, pagination, page_slugs in _paginate(slugs, first_path, look.config.page_size):
+            common, given = later if later is not None and pagination.number > 1 else (key, context)
             articles = [look.articles[s] for s in page_slugs]
-            yield PagePlan(path, template, f"{common}|{pagination.number}/{pagination.count}|{_digests(articles, look)}",
-                           lambda a=articles, p=pagination: {"articles": a, "pagination": p, **context()})
+            yield PagePlan(path, template, f"{common()}|{pagination.number}/{pagination.count}|{_digests(articles, look)}",
+                           lambda a=articles, p=pagination, c=given: {"articles": a, "pagination": p, **c()})
 
     def group_key() -> str:
         digests = _digests((look.articles[s] for s in slugs), look)
@@ -486,16 +488,23 @@ def _term_pages(term: Term, config: TaxonomyConfig, look: Lookup) -> PageGroup:
     term and its articles, so the group's key needs no more than the term's digest."""
     counts = cache(lambda: monthly_counts(look.articles[s].date for s in term.articles))  # for the key, then the chart
     related = cache(lambda: [(_link(look.terms[(term.taxonomy, slug)]), n) for slug, n in term.related])
+    # The chart and related terms are given to the first page only (term.related too): when an edit
+    # shifts which terms go together, one page of a term is made again, not all thirty.
+    bare = cache(lambda: replace(term, related=()))
+    # Hashed here, not by look.digest, which keys by id() objects that live as long as the site.
+    bare_digest = cache(lambda: hashlib.sha256(repr(bare()).encode("utf-8")).hexdigest())
 
     def key() -> str:
         return f"{look.digest(term)}|{look.digest(config)}|{sorted(counts().items())}|{related()}"
 
-    # What every page of the term shows besides its articles: made once for all of them (each page's
+    # What the pages of the term show besides their articles: made once for all of them (each page's
     # context is a copy of it).
-    shared = cache(lambda: {"term": term, "taxonomy": config, "chart": month_chart(counts(), height=80),
-                            "related_terms": related()})
-    return _list_pages(term.articles, urls.term_path(term.taxonomy, term.slug), "term.html", look, key, shared,
-                       lambda: f"{look.digest(term)}|{look.digest(config)}")
+    first = cache(lambda: {"term": term, "taxonomy": config, "chart": month_chart(counts(), height=80),
+                           "related_terms": related()})
+    rest = cache(lambda: {"term": bare(), "taxonomy": config, "chart": None, "related_terms": []})
+    return _list_pages(term.articles, urls.term_path(term.taxonomy, term.slug), "term.html", look, key, first,
+                       lambda: f"{look.digest(term)}|{look.digest(config)}",
+                       later=(lambda: f"{bare_digest()}|{look.digest(config)}", rest))
 
 
 def _link(term: Term) -> TermLink:

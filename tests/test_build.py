@@ -146,6 +146,22 @@ def test_raw_html_in_content_is_shown_not_run(make_site) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
+def test_a_terms_chart_and_related_terms_are_given_to_its_first_page_only(make_site, tmp_path: Path) -> None:
+    """So an edit that changes which terms go together re-renders one page of each term, not all of them
+    (see README, Templates): later pages get no chart, no related terms, and `term.related` empty."""
+    theme = tmp_path / "theme"
+    shutil.copytree(REPO / "templates", theme)
+    (theme / "term.html").write_text("{{ pagination.number }}: {{ term.related|length }} {{ related_terms|length }} "
+                                     "{{ chart is none }} {{ term.articles|length }}\n")
+    pages = {f"content/p{i}.md": f"---\ntitle: Story {i}\ndate: 2021-01-{1 + i:02d}\ntopics: [AI, Chips]\n---\nB.\n"
+             for i in range(3)}
+    config = load_config(make_site(pages, f"title: T\nbase_url: https://e.github.io/r/\npage_size: 2\n"
+                                          f"templates_dir: {theme}\n"))
+    files = build(config).files
+    assert files["topics/ai/index.html"] == b"1: 1 1 False 3\n"
+    assert files["topics/ai/page/2/index.html"] == b"2: 0 0 True 3\n"
+
+
 def test_pages_parsed_on_every_core_build_what_one_process_builds(tmp_path: Path, monkeypatch) -> None:
     """A cold build parses many pages in worker processes; the site and the errors are the same."""
     import sys
