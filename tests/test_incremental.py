@@ -364,3 +364,18 @@ def test_a_damaged_page_beside_an_edited_one_is_made_again(make_site) -> None:
     build(clean, use_cache=False)
     assert b"One more sentence." in (config.output_dir / "articles/story-1/index.html").read_bytes()
     assert _tree(config.output_dir) == _tree(clean.output_dir)
+
+
+def test_a_terms_later_pages_show_its_new_article_count(make_site) -> None:
+    """An article added at the end of a term's list leaves page 2's articles as they were, but not the
+    count in its header: its key follows the term (see render._term_pages, `later`)."""
+    pages = {f"content/p{i}.md": _page(i, f"Story {i}", 10 + i, ["AI"], [], f"Body {i}.") for i in range(5)}
+    config = load_config(make_site(pages, "title: T\nbase_url: https://e.github.io/r/\npage_size: 2\n"
+                                          f"templates_dir: {TEMPLATES}\n"))
+    build(config)
+    (config.content_dir / "oldest.md").write_text(_page(9, "Oldest story", 1, ["AI"], [], "Old."))
+    build(config)
+    assert b"6 articles" in (config.output_dir / "topics/ai/page/2/index.html").read_bytes()
+    clean = config.with_overrides(output_dir=config.output_dir.with_name("clean"))
+    build(clean, use_cache=False)
+    assert _tree(config.output_dir) == _tree(clean.output_dir)
