@@ -318,14 +318,15 @@ def build_site(articles: Iterable[Article], config: SiteConfig, term_data: Mappi
     """
     ordered = newest_first(canonicalise_terms(articles, config, term_data))
     head = hashlib.sha256(index_head(config, term_data).encode("utf-8")).hexdigest()
+    digests = {a.slug: a.index_digest for a in ordered}
 
     def compute(previous: PreviousIndex | None = None) -> tuple[tuple[Taxonomy, ...], RelatedMap]:
         before: dict[str, Taxonomy] = {}
         changed: set[str] = set()
-        if previous is not None and previous.head == head:
+        if previous is not None and previous.head == head:  # made from the same settings and data files
             before = {t.key: t for t in previous.taxonomies}
-            now = {a.slug: a.index_digest for a in ordered}
-            changed = {slug for slug in previous.digests.keys() | now.keys() if previous.digests.get(slug) != now.get(slug)}
+            changed = {slug for slug in previous.digests.keys() | digests.keys()
+                       if previous.digests.get(slug) != digests.get(slug)}
         taxonomies = tuple(build_taxonomy(t.key, ordered, term_data.get(t.key, ()), before.get(t.key), changed)
                            for t in config.taxonomies)
         weights = {t.key: t.related_weight for t in config.taxonomies}
@@ -337,8 +338,7 @@ def build_site(articles: Iterable[Article], config: SiteConfig, term_data: Mappi
         return taxonomies, related(inputs, ranked) if related else ranked(None)[0]
 
     key = index_key(ordered, config, term_data)
-    taxonomies, related_map = memory(key, head, {a.slug: a.index_digest for a in ordered}, compute) if memory \
-        else compute()
+    taxonomies, related_map = memory(key, head, digests, compute) if memory else compute()
     return Site(
         articles=ordered,
         taxonomies=taxonomies,
