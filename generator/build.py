@@ -161,6 +161,8 @@ def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cach
         if assume and not verified[0]:
             assert cache is not None  # assume implies the cache is used
             cache.close()
+            if memo is not None:
+                memo.close()
             cache = load_cache(config)
             intact = False
             site, files, warnings, memo = render_all(config, strict, cache, memo_for, listing)
@@ -173,9 +175,8 @@ def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cach
             cache.close()
     counts = page_counts(files)
     with stage("save caches"):
-        if memo is not None and memo.fragments is not None:
-            memo.fragments.close()  # its reads, before the record is written
         if memo is not None:
+            memo.close()
             rows, complete = stat_outputs(config.output_dir, [*files, MANIFEST], last, memo.kept,
                                           memo.fingerprints)
             save_last_build(config, last, LastBuild(rows, memo.groups, listings(rows), inputs if complete else "",

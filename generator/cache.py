@@ -341,9 +341,8 @@ class PageMemo:
         `shape` names what the key depends on besides the salt and the fields of the articles in
         `shows`: which articles, in what order, with which term, month or neighbours. Made only when
         the site's index changed; recorded for the next build whether the group is kept or not."""
-        same = self._same_shape(name, shape)
-        old = self.last.groups.get(name)
-        if changed is None or not same or old is None or not changed.isdisjoint(shows):
+        old = self._reusable(name, changed, shape)
+        if old is None or changed is None or not changed.isdisjoint(shows):
             return None
         return self.keep_group(name, old[0])
 
@@ -356,9 +355,8 @@ class PageMemo:
 
         A title edit reaches the pages of the dozen articles listing it as related, one or two in each
         of a dozen groups of 128: their other pages need no key made."""
-        same = self._same_shape(name, shape)
-        old = self.last.groups.get(name)
-        if changed is None or not same or old is None:
+        old = self._reusable(name, changed, shape)
+        if old is None or changed is None:
             return None
         remake = {slug for slug in shows if slug in changed}
         if not remake:
@@ -386,6 +384,18 @@ class PageMemo:
         gone = [old[slug] for slug in (self.changed or ()) if slug in old] + [old[slug] for slug in old.keys() - now.keys()]
         return {digest for digests in gone for digest in digests.split(" ")} - \
             {digest for slug in (self.changed or ()) if slug in now for digest in now[slug].split(" ")}
+
+    def _reusable(self, name: str, changed: frozenset[str] | None, shape: Callable[[], str]) -> GroupRow | None:
+        """The last build's row of group `name` if the salt and the group's shape are the same (its
+        shape recorded for the next build either way); None if the group must be keyed whole."""
+        same = self._same_shape(name, shape)
+        old = self.last.groups.get(name)
+        return old if same and changed is not None else None
+
+    def close(self) -> None:
+        """Done reading: the kept fragments' connection goes (before the record is written)."""
+        if self.fragments is not None:
+            self.fragments.close()
 
     def _same_shape(self, name: str, shape: Callable[[], str]) -> bool:
         """Record the shape of `name` for the next build; is it the last build's?"""
