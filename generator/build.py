@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from . import __version__, warm
-from .cache import (ContentCache, PageMemo, load_cache, load_memo, remembered_index, remembered_related,
-                    templates_digest)
+from .cache import ContentCache, PageMemo, load_cache, load_memo, remembered_index, templates_digest
 from .config import SiteConfig
 from .content import ContentListing, content_files, load_articles
 from .index import build_site
@@ -86,9 +85,7 @@ def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | N
     if strict and warnings:
         raise _as_errors(warnings)
     with stage("index"):
-        site = build_site(articles, config, term_data, bodies,
-                          remembered_related(config) if cache is not None else None,
-                          remembered_index(config) if cache is not None else None)
+        site = build_site(articles, config, term_data, bodies, remembered_index(config) if cache is not None else None)
     with stage("load memo and templates"):
         theme = templates_digest(config.templates_dir)
         memo = memo_for(_salt(config, site, theme), site, theme) if memo_for else None

@@ -16,25 +16,25 @@ from .model import Article, Month, Site, Taxonomy, Term, TermInfo
 from .slugs import slug_for_term
 
 RelatedMap = tuple[tuple[str, tuple[str, ...]], ...]
-# (inputs, compute) → the map: compute(None) for every article, compute(slugs) for some.
-RelatedMemory = Callable[["RelatedInputs", Callable[[Iterable[str] | None], tuple[RelatedMap, frozenset[str]]]],
-                         RelatedMap]
 
 
 @dataclass(frozen=True, slots=True)
 class PreviousIndex:
-    """An earlier build's taxonomies and what they were made from: the settings and data files
-    (`head`, hashed) and each article's index_digest, by slug."""
+    """An earlier build's index and what it was made from: the settings and data files (`head`,
+    hashed) and each article's index_digest, by slug; its taxonomies, related map, and the articles
+    whose related lists were filled up by nearness in time."""
 
     head: str
     digests: Mapping[str, str]
     taxonomies: tuple[Taxonomy, ...]
+    related: Mapping[str, tuple[str, ...]]
+    filled: frozenset[str]
 
 
 # (key, this build's head and digests, compute) → the taxonomies and related map: those of the last
 # build if its key was the same, else compute(that build's index, or None), which may start from it.
 IndexMemory = Callable[[str, str, Mapping[str, str],
-                        Callable[["PreviousIndex | None"], tuple[tuple[Taxonomy, ...], RelatedMap]]],
+                        Callable[["PreviousIndex | None"], tuple[tuple[Taxonomy, ...], RelatedMap, frozenset[str]]]],
                        tuple[tuple[Taxonomy, ...], RelatedMap]]
 RELATED_TERMS = 8
 MIN_RELATED = 3
@@ -136,25 +136,46 @@ def build_months(articles: tuple[Article, ...]) -> tuple[Month, ...]:
     return tuple(Month(y, m, tuple(slugs)) for (y, m), slugs in sorted(grouped.items(), reverse=True))
 
 
-def related_articles(articles: tuple[Article, ...], taxonomies: tuple[Taxonomy, ...], weights: Mapping[str, int],
+@dataclass(frozen=True, slots=True)
+class Memberships:
+    """Which articles carry each term, and which terms each article carries — terms named
+    `taxonomy/slug`, an article's taxonomy by taxonomy and by slug within one. What related
+    articles are scored on, made once per build from the taxonomies."""
+
+    members: dict[str, tuple[str, ...]]
+    of: dict[str, list[str]]
+
+
+def memberships(taxonomies: Iterable[Taxonomy]) -> Memberships:
+    members: dict[str, tuple[str, ...]] = {}
+    of: dict[str, list[str]] = defaultdict(list)
+    for taxonomy in taxonomies:
+        for term in taxonomy.terms:
+            name = f"{taxonomy.key}/{term.slug}"
+            members[name] = term.articles
+            for slug in term.articles:
+                of[slug].append(name)
+    return Memberships(members, of)
+
+
+def _weight(term: str, weights: Mapping[str, int]) -> int:
+    return weights[term.partition("/")[0]]
+
+
+def related_articles(articles: tuple[Article, ...], terms: Memberships, weights: Mapping[str, int],
                      count: int, only: Iterable[str] | None = None) -> tuple[RelatedMap, frozenset[str]]:
     """For each article (or each slug in `only`), the `count` articles sharing most weighted terms,
     then nearest in time; and which of them had too few such articles and were filled up with the
     nearest in time of all (their lists depend on every article's date)."""
     by_slug = {a.slug: a for a in articles}
-    term_members = {(t.key, term.slug): term.articles for t in taxonomies for term in t.terms}
-    article_terms: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for (key, term_slug), members in term_members.items():
-        for slug in members:
-            article_terms[slug].append((key, term_slug))
     result = []
     filled = set()
     for article in (by_slug[s] for s in only) if only is not None else articles:
         # Counter.update counts a whole member list in C; a weight of 3 counts it three times.
         scores: Counter[str] = Counter()
-        for key, term_slug in article_terms[article.slug]:
-            for _ in range(weights[key]):
-                scores.update(term_members[(key, term_slug)])
+        for term in terms.of.get(article.slug, ()):
+            for _ in range(_weight(term, weights)):
+                scores.update(terms.members[term])
         scores.pop(article.slug, None)
 
         def nearness(slug: str) -> tuple[int, float, str]:
@@ -171,39 +192,70 @@ def related_articles(articles: tuple[Article, ...], taxonomies: tuple[Taxonomy, 
     return tuple(sorted(result)), frozenset(filled)
 
 
-@dataclass(frozen=True, slots=True)
-class RelatedInputs:
-    """What related articles depend on: the settings, and each article's date and terms."""
-
-    settings: str
-    articles: dict[str, str]  # slug → "date|taxonomy/term …"
-
-
-def related_inputs(articles: tuple[Article, ...], taxonomies: tuple[Taxonomy, ...],
-                   config: SiteConfig) -> RelatedInputs:
-    terms: dict[str, list[str]] = defaultdict(list)
-    for taxonomy in taxonomies:
-        for term in taxonomy.terms:
-            for slug in term.articles:
-                terms[slug].append(f"{taxonomy.key}/{term.slug}")
-    settings = [f"{t.key}={t.related_weight}" for t in config.taxonomies] + [str(config.related_count)]
-    return RelatedInputs("|".join(settings),
-                         {a.slug: f"{a.date.isoformat()}|{' '.join(terms[a.slug])}" for a in articles})
-
-
-def affected_by(changed: set[str], previous: RelatedInputs, current: RelatedInputs, filled: Iterable[str]) -> set[str]:
+def affected_by(changed: AbstractSet[str], before: Iterable[Taxonomy], now: Memberships, filled: Iterable[str]) -> set[str]:
     """The articles whose related lists may differ once `changed` (added, removed, redated or
     retagged articles) changed: every article sharing a term with one of them, before or after, and
     every article filled up by nearness in time (which covers any that listed one of them). Any
-    other article has the same candidates with the same scores and dates, so the same list."""
-    touched_terms = {term for slug in changed for inputs in (previous.articles, current.articles)
-                     if slug in inputs for term in inputs[slug].split("|", 1)[1].split()}
+    other article has the same candidates with the same scores and dates, so the same list.
+
+    `before`: the last build's taxonomies, for the terms the changed articles had. An article
+    carrying such a term then but not now is itself a changed one, so members are looked up now."""
+    touched = {term for slug in changed for term in now.of.get(slug, ())}
+    touched.update(f"{taxonomy.key}/{term.slug}" for taxonomy in before for term in taxonomy.terms
+                   if not changed.isdisjoint(term.articles))
     affected = set(changed) | set(filled)
-    for inputs in (previous.articles, current.articles):
-        for slug, signature in inputs.items():
-            if slug not in affected and not touched_terms.isdisjoint(signature.split("|", 1)[1].split()):
-                affected.add(slug)
-    return {slug for slug in affected if slug in current.articles}
+    for term in touched:
+        affected.update(now.members.get(term, ()))
+    return affected
+
+
+def update_related(previous: PreviousIndex, changed: AbstractSet[str], articles: Mapping[str, Article],
+                   now: Memberships, weights: Mapping[str, int], count: int,
+                   compute: Callable[[Iterable[str]], tuple[RelatedMap, frozenset[str]]],
+                   ) -> tuple[RelatedMap, frozenset[str]]:
+    """The related map after an edit, from the `previous` one: equal to computing it all again.
+    `changed`: the articles whose slug, date or terms differ (added and deleted ones too);
+    `articles` by slug.
+
+    When one article `c` changed, an article that shares a term with it but did not list it keeps
+    its list unless `c` now outranks its last entry — then `c` takes that place. Only articles that
+    listed `c`, were filled up by nearness, or are `c` are worked out in full. More changes at
+    once: every article they can affect is worked out in full (see affected_by).
+    """
+    merged = {slug: others for slug, others in previous.related.items() if slug in articles}
+    if not changed:
+        return tuple(sorted(merged.items())), previous.filled
+    if len(changed) == 1 and next(iter(changed)) in articles:
+        (edited,) = changed
+        full = ({edited} | previous.filled | {slug for slug, others in merged.items() if edited in others}) & articles.keys()
+        edited_date = articles[edited].date
+        sharing: dict[str, list[str]] = defaultdict(list)  # article → the edited article's terms it carries
+        for term in now.of.get(edited, ()):
+            for slug in now.members[term]:
+                if slug not in full:
+                    sharing[slug].append(term)
+        for slug, shared in sharing.items():
+            listed = merged.get(slug, ())
+            if len(listed) < count:  # it had room: the new candidate joins, in its place
+                full.add(slug)
+                continue
+            date, terms = articles[slug].date, set(now.of[slug])
+
+            def rank(other: str) -> tuple[int, float, str]:
+                score = sum(_weight(t, weights) for t in terms.intersection(now.of.get(other, ())))
+                return -score, abs((articles[other].date - date).total_seconds()), other
+
+            mine = (-sum(_weight(t, weights) for t in shared), abs((edited_date - date).total_seconds()), edited)
+            if mine < rank(listed[-1]):
+                keys = {other: rank(other) for other in listed[:-1]}
+                keys[edited] = mine
+                merged[slug] = tuple(sorted(keys, key=keys.__getitem__))
+        affected = full
+    else:
+        affected = affected_by(changed, previous.taxonomies, now, previous.filled) & articles.keys()
+    fresh, fresh_filled = compute(sorted(affected))
+    merged.update(fresh)
+    return tuple(sorted(merged.items())), frozenset((previous.filled - affected) | fresh_filled) & articles.keys()
 
 
 def canonicalise_terms(articles: Iterable[Article], config: SiteConfig,
@@ -238,60 +290,6 @@ def build_time(articles: tuple[Article, ...]) -> datetime:
     return datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-def _signature(inputs: RelatedInputs, slug: str) -> tuple[datetime, set[str]]:
-    date, _, terms = inputs.articles[slug].partition("|")
-    return datetime.fromisoformat(date), set(terms.split())
-
-
-def update_related(previous_map: Mapping[str, tuple[str, ...]], previous: RelatedInputs, current: RelatedInputs,
-                   filled: frozenset[str], weights: Mapping[str, int], count: int,
-                   compute: Callable[[Iterable[str] | None], tuple[RelatedMap, frozenset[str]]],
-                   ) -> tuple[RelatedMap, frozenset[str]]:
-    """The related map after an edit, from the previous one: equal to computing it all again.
-
-    When one article `c` changed, an article that shares a term with it but did not list it keeps
-    its list unless `c` now outranks its last entry — then `c` takes that place. Only articles that
-    listed `c`, were filled up by nearness, or are `c` are worked out in full. More changes at
-    once: every article they can affect is worked out in full (see affected_by).
-    """
-    changed = {slug for slug in previous.articles.keys() | current.articles.keys()
-               if previous.articles.get(slug) != current.articles.get(slug)}
-    merged = {slug: others for slug, others in previous_map.items() if slug in current.articles}
-    if not changed:
-        return tuple(sorted(merged.items())), filled
-    if len(changed) == 1 and next(iter(changed)) in current.articles:
-        (edited,) = changed
-        full = ({edited} | filled | {slug for slug, others in merged.items() if edited in others}) & current.articles.keys()
-        edited_date, edited_terms = _signature(current, edited)
-        weight_of = {term: weights[term.split("/", 1)[0]] for term in edited_terms}
-        for slug in current.articles.keys() - full:
-            date, terms = _signature(current, slug)
-            shared = edited_terms & terms
-            if not shared:
-                continue
-            listed = merged[slug]
-            if len(listed) < count:  # it had room: the new candidate joins, in its place
-                full.add(slug)
-                continue
-
-            def rank(other: str, other_date: datetime, other_terms: set[str]) -> tuple[int, float, str]:
-                score = sum(weights[t.split("/", 1)[0]] for t in terms & other_terms)
-                return -score, abs((other_date - date).total_seconds()), other
-
-            last = rank(listed[-1], *_signature(current, listed[-1]))
-            mine = (-sum(weight_of[t] for t in shared), abs((edited_date - date).total_seconds()), edited)
-            if mine < last:
-                keys = {other: rank(other, *_signature(current, other)) for other in listed[:-1]}
-                keys[edited] = mine
-                merged[slug] = tuple(sorted(keys, key=keys.__getitem__))
-        affected = full
-    else:
-        affected = affected_by(changed, previous, current, filled)
-    fresh, fresh_filled = compute(sorted(affected))
-    merged.update(fresh)
-    return tuple(sorted(merged.items())), frozenset((filled - affected) | fresh_filled) & current.articles.keys()
-
-
 def index_head(config: SiteConfig, term_data: Mapping[str, tuple[TermInfo, ...]]) -> str:
     """What taxonomies and related articles are made from besides the articles: the settings and data files."""
     settings = [(t.key, t.related_weight) for t in config.taxonomies]
@@ -306,39 +304,42 @@ def index_key(ordered: tuple[Article, ...], config: SiteConfig, term_data: Mappi
 
 
 def build_site(articles: Iterable[Article], config: SiteConfig, term_data: Mapping[str, tuple[TermInfo, ...]],
-               bodies: Mapping[str, str], related: RelatedMemory | None = None,
-               memory: IndexMemory | None = None) -> Site:
+               bodies: Mapping[str, str], memory: IndexMemory | None = None) -> Site:
     """The whole index step: Articles → Site.
 
-    `related`, when given, may remember related articles from the last build and recompute only
-    those an edit can change (the costliest part of indexing; a body edit changes none). `memory`
-    may keep the taxonomies and related articles whole when no slug, date or term changed, and
-    otherwise hand back the last build's taxonomies, so that only the terms of the articles whose
-    slug, date or terms changed are made again (see build_taxonomy).
+    `memory`, when given, may keep the taxonomies and related articles whole when no slug, date or
+    term changed (a body or title edit), and otherwise hand back the last build's index, so that only
+    the terms of the articles whose slug, date or terms changed are made again (see build_taxonomy),
+    and related articles only for the articles such an edit can reach (see update_related: the
+    costliest part of indexing).
     """
     ordered = newest_first(canonicalise_terms(articles, config, term_data))
     head = hashlib.sha256(index_head(config, term_data).encode("utf-8")).hexdigest()
     digests = {a.slug: a.index_digest for a in ordered}
 
-    def compute(previous: PreviousIndex | None = None) -> tuple[tuple[Taxonomy, ...], RelatedMap]:
-        before: dict[str, Taxonomy] = {}
+    def compute(previous: PreviousIndex | None = None) -> tuple[tuple[Taxonomy, ...], RelatedMap, frozenset[str]]:
+        if previous is not None and previous.head != head:  # made from other settings or data files
+            previous = None
         changed: set[str] = set()
-        if previous is not None and previous.head == head:  # made from the same settings and data files
-            before = {t.key: t for t in previous.taxonomies}
+        if previous is not None:
             changed = {slug for slug in previous.digests.keys() | digests.keys()
                        if previous.digests.get(slug) != digests.get(slug)}
+        before = {t.key: t for t in previous.taxonomies} if previous is not None else {}
         taxonomies = tuple(build_taxonomy(t.key, ordered, term_data.get(t.key, ()), before.get(t.key), changed)
                            for t in config.taxonomies)
         weights = {t.key: t.related_weight for t in config.taxonomies}
+        terms = memberships(taxonomies)
 
         def ranked(only: Iterable[str] | None) -> tuple[RelatedMap, frozenset[str]]:
-            return related_articles(ordered, taxonomies, weights, config.related_count, only)
+            return related_articles(ordered, terms, weights, config.related_count, only)
 
-        inputs = related_inputs(ordered, taxonomies, config)
-        return taxonomies, related(inputs, ranked) if related else ranked(None)[0]
+        if previous is None:
+            return taxonomies, *ranked(None)
+        by_slug = {a.slug: a for a in ordered}
+        return taxonomies, *update_related(previous, changed, by_slug, terms, weights, config.related_count, ranked)
 
     key = index_key(ordered, config, term_data)
-    taxonomies, related_map = memory(key, head, digests, compute) if memory else compute()
+    taxonomies, related_map = memory(key, head, digests, compute) if memory else compute()[:2]
     return Site(
         articles=ordered,
         taxonomies=taxonomies,

@@ -192,7 +192,7 @@ def test_remembered_related_articles_equal_a_full_recompute(edits, count, tmp_pa
     """Only the articles an edit can affect are recomputed; the map is what a full recompute gives."""
     import random
 
-    from generator.cache import remembered_related
+    from generator.cache import remembered_index
     from generator.index import build_site
     from generator.model import Article
 
@@ -210,7 +210,7 @@ def test_remembered_related_articles_equal_a_full_recompute(edits, count, tmp_pa
                        (), "", "", f"a{i}.md", 1).sealed()
 
     articles = {i: article(i) for i in range(30)}
-    remember = remembered_related(config)
+    remember = remembered_index(config)
     build_site(articles.values(), config, {}, {}, remember)
     for edit, n in edits:
         i = n % 40
