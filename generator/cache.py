@@ -27,7 +27,9 @@ from .write import atomic_write
 
 FORMAT = 4
 INDEX_FORMAT = 3
-MADE_PAGE_BY_PAGE = "-"  # a group's fingerprint when its pages were kept or made one by one
+# The fingerprint of a group or file kept or made without its key (see keep_unchanged_group): no key
+# matches it, so such files are kept again by their shape alone.
+MADE_WITHOUT_KEY = "-"
 
 
 def cache_file(config: SiteConfig) -> Path:
@@ -331,6 +333,11 @@ class PageMemo:
         self.kept.add(path)
         return True
 
+    def made_without_key(self, path: str) -> None:
+        """Record a file made again when keep_unchanged said no: its key would rarely match the last
+        one (an article it shows changed, or its shape did) and is not worth making when it is large."""
+        self.fingerprints[path] = MADE_WITHOUT_KEY
+
     def keep_unchanged_group(self, name: str, shows: Iterable[str], changed: frozenset[str] | None,
                              shape: Callable[[], str]) -> list[str] | None:
         """keep_group without a fingerprint, for a group whose key is known to be what it was: its
@@ -368,7 +375,7 @@ class PageMemo:
         self.kept.update(kept)
         # Not the fingerprint of the group's key, which was never made: a build that makes it finds no
         # match and compares the pages one by one; keep_unchanged_group needs no fingerprint.
-        self.record_group(name, MADE_PAGE_BY_PAGE, list(pages.values()))
+        self.record_group(name, MADE_WITHOUT_KEY, list(pages.values()))
         return kept, remake
 
     @property

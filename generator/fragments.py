@@ -7,8 +7,8 @@ only one card is new; a title edit rewrites facets.json, but only one entry is n
 build, the others cost 0.3 s and 0.25 s at 10,000 articles.
 
 So each fragment is kept by (kind, the article's digest), with the salt it was made under, in a
-table of the build's record (lastbuild.py), and read back one by one (or, for search entries, all at
-once). A long-running process (digest serve) also keeps them in memory. Fragments of another salt,
+table of the build's record (lastbuild.py), and read back a page's worth at a time (search entries
+all at once). A long-running process (digest serve) also keeps them in memory. Fragments of another salt,
 or of article versions no longer in the site, are dropped when the record is saved.
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import AbstractSet, Callable
+from typing import AbstractSet, Callable, Iterable
 
 from . import warm
 
@@ -35,6 +35,7 @@ class Fragments:
         # Kept in memory under digest serve while the salt is the same (see warm.py); else this build's.
         self._memory: dict[str, str] = warm.kept_or("fragments", salt, dict)
         self.new: dict[str, tuple[str, str]] = {}  # key → (digest, text), for save
+        self._fetched: set[tuple[str, str]] = set()  # (family, digest) whose fragments were all read: see fetch
         self._db: sqlite3.Connection | None = None
         if record is not None and record.exists():
             try:
@@ -47,7 +48,7 @@ class Fragments:
         key = f"{kind}|{digest}"
         text = self._memory.get(key)
         if text is None:
-            text = self._read(key)
+            text = None if (kind.partition(" ")[0], digest) in self._fetched else self._read(key)
             if text is None:
                 text = make()
                 self.new[key] = (digest, text)
@@ -64,6 +65,22 @@ class Fragments:
             self._memory.update(self._db.execute("SELECT key, text FROM fragments WHERE salt = ? AND key >= ? "
                                                  "AND key < ?", (self.salt, f"{kind}|", f"{kind}}}")))
             self._memory[loaded] = ""
+        except sqlite3.Error:
+            self.close()
+
+    def fetch(self, family: str, digests: Iterable[str]) -> None:
+        """Read the kept fragments of a family of kinds (`card`: `card h2`, `card h3`…) for these
+        articles in one query: a page about to show twenty cards reads them at once, not one by one."""
+        wanted = sorted({d for d in digests if (family, d) not in self._fetched})
+        if self._db is None or not wanted:
+            return
+        try:
+            for start in range(0, len(wanted), 500):  # SQLite's limit on parameters may be 999
+                chunk = wanted[start:start + 500]
+                self._memory.update(self._db.execute(
+                    f"SELECT key, text FROM fragments WHERE digest IN ({', '.join('?' * len(chunk))}) AND salt = ? "
+                    f"AND key >= ? AND key < ?", (*chunk, self.salt, f"{family} ", f"{family}!")))
+                self._fetched.update((family, d) for d in chunk)
         except sqlite3.Error:
             self.close()
 

@@ -8,7 +8,7 @@ from functools import cache
 from itertools import chain
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import jinja2
 from jinja2 import nodes
@@ -103,6 +103,13 @@ class Lookup:
             html = self._fragments.get(f"card {heading}", article.digest, make) if self._fragments else make()
             self._cards[key] = Markup(html)
         return self._cards[key]
+
+    def fetch_cards(self, context: Mapping[str, Any]) -> None:
+        """Read the kept cards of the articles a page lists (any list of articles in its context) in
+        one query, before the template asks for them one by one."""
+        if self._fragments is not None:
+            self._fragments.fetch("card", [a.digest for value in context.values() if isinstance(value, list)
+                                           for a in value if isinstance(a, Article)])
 
     def term(self, taxonomy_key: str, name: str) -> Term | None:
         """The term a name stands for in one taxonomy, if any article carries it."""
@@ -239,7 +246,9 @@ def render_site(site: Site, config: SiteConfig, env: jinja2.Environment, memo: P
 
     def render(plan: PagePlan) -> bytes:
         template = env.get_template(plan.template)
-        return template.render(page_path=plan.path, lookup=look, **plan.context()).encode("utf-8")
+        context = plan.context()
+        look.fetch_cards(context)
+        return template.render(page_path=plan.path, lookup=look, **context).encode("utf-8")
 
     def make(plan: PagePlan) -> str:
         file = urls.file_for(plan.path)

@@ -342,11 +342,16 @@ def test_fragments_made_under_another_salt_are_never_used(tmp_path) -> None:
         theirs.save(db, salt_changed=True, stale=set())
     ours = Fragments(record, "this theme")
     ours.preload("facet")
+    ours.fetch("card", ["d1"])  # as a page about to show d1's card reads it (Lookup.fetch_cards)
     assert ours.get("facet", "d1", lambda: '{"title":"new"}') == '{"title":"new"}'
     assert ours.get("card h2", "d1", lambda: "<article>new</article>") == "<article>new</article>"
     again = Fragments(record, "other theme")  # the salt they were made under: read back, not made
     assert again.get("card h2", "d1", lambda: "made") == "<article>old theme</article>"
-    assert again.new == {}
+    fetched = Fragments(record, "other theme")
+    fetched.fetch("card", ["d1", "d2"])
+    assert fetched.get("card h2", "d1", lambda: "made") == "<article>old theme</article>"
+    assert fetched.get("card h2", "d2", lambda: "made") == "made"
+    assert again.new == {} and list(fetched.new) == ["card h2|d2"]
 
 
 def test_a_damaged_page_beside_an_edited_one_is_made_again(make_site) -> None:

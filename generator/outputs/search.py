@@ -203,11 +203,6 @@ def facets(site: Site, config: SiteConfig, shards: list[int], fragments: Fragmen
     return text.encode("utf-8") + b"\n"
 
 
-def facets_key(site: Site) -> str:
-    """What facets.json shows of each article — not its body, so a body edit leaves the file alone."""
-    return "\n".join(f"{a.index_digest}|{a.title}|{a.summary}" for a in site.articles)  # slug, date, terms: index_digest
-
-
 def _shard_key(articles: list[Article], config: SiteConfig, count: int, theme: str) -> str:
     """What a shard's bundle depends on: for each article, what Pagefind reads of its page — the URL,
     the title (`data-pagefind-meta`), the date (`data-pagefind-sort`) and the body (`data-pagefind-body`)
@@ -293,9 +288,9 @@ class SearchJob:
         elif self.memo.keep_unchanged(facets_file, (a.slug for a in self.site.articles), self.memo.changed_cards,
                                       lambda: f"{list(self.members)}|{' '.join(a.slug for a in self.site.articles)}"):
             self.bundle[facets_file] = None  # no article's card changed, nor anything else: the same file
-        else:
-            self.bundle[facets_file] = self.memo.produce(facets_file, (tuple(self.members), facets_key(self.site)),
-                                                         render_facets)
+        else:  # a card changed (or the shape, or the salt): the entries are kept, the file made again
+            self.bundle[facets_file] = render_facets()
+            self.memo.made_without_key(facets_file)
         return self.bundle
 
     def cancel(self) -> None:
