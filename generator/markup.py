@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import html
 import re
+import sys
+from contextlib import contextmanager
 from functools import lru_cache
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 if TYPE_CHECKING:
     import markdown
@@ -28,12 +30,29 @@ _TAG_RE = re.compile(r"<[^>]+>")
 _SPACE_RE = re.compile(r"\s+")
 
 
+@contextmanager
+def _pygments_hidden() -> Iterator[None]:
+    """Imports made meanwhile find no Pygments, unless it is loaded already. Python-Markdown's fenced
+    code imports its code highlighter, which imports Pygments when it is installed, whose plugin scan
+    imports importlib.metadata: 45-60 ms of an edit rebuild that parses one page, for highlighting we
+    never ask for (the highlighter is not enabled, and it works without Pygments if it were)."""
+    if "pygments" in sys.modules:
+        yield
+        return
+    sys.modules["pygments"] = None  # type: ignore[assignment]  # None: `import pygments` raises ImportError
+    try:
+        yield
+    finally:
+        del sys.modules["pygments"]
+
+
 @lru_cache(maxsize=2)
 def _converter(allow_raw_html: bool) -> "markdown.Markdown":
     # Imported here: a build that parses no page (all cached) should not pay for loading Markdown.
     import markdown
     from markdown.extensions.attr_list import AttrListExtension
-    from markdown.extensions.fenced_code import FencedCodeExtension
+    with _pygments_hidden():
+        from markdown.extensions.fenced_code import FencedCodeExtension
     from markdown.extensions.sane_lists import SaneListExtension
     from markdown.extensions.tables import TableExtension
     from markdown.extensions.toc import TocExtension

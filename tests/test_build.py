@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import json
+import subprocess
+import sys
 import shutil
 from pathlib import Path
 
@@ -208,3 +211,17 @@ def test_the_search_bundle_is_the_same_wherever_pagefind_writes_it(golden_config
     assert tried
     assert {name: data for name, data in _tree(other.output_dir).items() if name.startswith("pagefind/")} == expected
     assert not list(tmp_path.glob("digest-pagefind-*"))  # its scratch folders are gone
+
+
+def test_fenced_code_is_rendered_without_loading_pygments_and_leaves_it_importable(tmp_path: Path) -> None:
+    """Markdown's fenced code would import Pygments (and importlib.metadata, 50 ms of an edit) for a
+    highlighter we never use: it is hidden for that import only, never from what runs after."""
+    script = ("import importlib.util, json, sys\nfrom generator.markup import render_markdown\n"
+              "html = render_markdown('```python\\nx = 1\\n```\\n')\n"
+              "print(json.dumps([html, 'pygments' in sys.modules, 'importlib.metadata' in sys.modules,\n"
+              "                  importlib.util.find_spec('pygments') is not None]))\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, check=True)
+    html, pygments_loaded, metadata_loaded, findable = json.loads(result.stdout)
+    assert '<pre><code class="language-python">x = 1\n</code></pre>' in html
+    assert not pygments_loaded and not metadata_loaded
+    assert findable  # installed with pytest, and still found after
