@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from . import __version__, warm
+from . import code_version, warm
 from .cache import ContentCache, PageMemo, load_cache, load_memo, remembered_index, templates_digest
 from .config import SiteConfig
 from .content import ContentListing, content_files, load_articles
@@ -57,7 +57,7 @@ def _salt(config: SiteConfig, site: Site, theme: str) -> str:
     from .outputs.search import pagefind_version
 
     names = [(t.key, term.slug, term.name) for t in site.taxonomies for term in t.terms]
-    return f"{__version__}|{config!r}|{theme}|{names!r}|{site.build_time}|" \
+    return f"{code_version()}|{config!r}|{theme}|{names!r}|{site.build_time}|" \
            f"{pagefind_version()}"
 
 

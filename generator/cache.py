@@ -1,8 +1,9 @@
 """The build caches: parsed pages kept by their content hash, and rendered pages by their inputs.
 
 Plain data beside site.yaml in `.digest-cache/` — SQLite and JSON, never pickle. The page cache is
-keyed by the package version and the settings that change parsing; a cache that is corrupt, foreign
-or from another version is ignored with a notice and rebuilt, never trusted.
+keyed by the package's version and code (generator.code_version) and the settings that change
+parsing; a cache that is corrupt, foreign or from other code is ignored with a notice and rebuilt,
+never trusted.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from . import __version__, warm
+from . import code_version, warm
 from .config import SiteConfig
 from .fragments import Fragments
 from .lastbuild import GroupRow, LastBuild
@@ -38,7 +39,7 @@ def cache_file(config: SiteConfig) -> Path:
 
 def cache_key(config: SiteConfig) -> str:
     """What parsing depends on besides the page itself."""
-    parts = [str(FORMAT), __version__, str(config.allow_raw_html), ",".join(t.key for t in config.taxonomies),
+    parts = [str(FORMAT), code_version(), str(config.allow_raw_html), ",".join(t.key for t in config.taxonomies),
              ",".join(_COLUMNS)]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
@@ -232,7 +233,7 @@ class PageMemo:
     """Skips rendering a page whose inputs are unchanged and whose file is still as the last build left it.
 
     A page's fingerprint hashes its key — what its template receives, each article, term or month by
-    the hash of all its fields (see render.PagePlan) — plus `salt` (package version, settings,
+    the hash of all its fields (see render.PagePlan) — plus `salt` (package version and code, settings,
     templates, term names). Rendering is deterministic, so the same fingerprint means the same bytes.
 
     Files made together (a term's pages, a search shard's bundle) can also be kept as a named group
@@ -462,7 +463,7 @@ def remembered_index(config: SiteConfig) -> IndexMemory:
         if previous is None:
             try:
                 data = json.loads(file.read_text(encoding="utf-8"))
-                if data["format"] == INDEX_FORMAT and data["version"] == __version__:
+                if data["format"] == INDEX_FORMAT and data["version"] == code_version():
                     taxonomies = tuple(Taxonomy(t["key"], tuple(Term(
                         term[0], term[1], term[2], term[3], tuple(term[4]), tuple((s, n) for s, n in term[5]),
                         term[6]) for term in t["terms"])) for t in data["taxonomies"])
@@ -476,7 +477,7 @@ def remembered_index(config: SiteConfig) -> IndexMemory:
         taxonomies, related, filled = compute(previous)
         plain = [{"key": t.key, "terms": [[term.taxonomy, term.name, term.slug, term.description, term.articles,
                                            term.related, term.parent] for term in t.terms]} for t in taxonomies]
-        text = json.dumps({"format": INDEX_FORMAT, "version": __version__, "key": key, "head": head, "digests": digests,
+        text = json.dumps({"format": INDEX_FORMAT, "version": code_version(), "key": key, "head": head, "digests": digests,
                            "taxonomies": plain, "related": related, "filled": sorted(filled)},
                           ensure_ascii=False, separators=(",", ":"))
         atomic_write(file, text.encode("utf-8"), durable=False)

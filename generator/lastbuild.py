@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import AbstractSet, Any, Iterable, Mapping
 
-from . import __version__, fragments, warm
+from . import code_version, fragments, warm
 from .config import SiteConfig
 from .model import Problem
 
@@ -92,7 +92,7 @@ def load_last_build(config: SiteConfig, inputs: str | None = None) -> LastBuild:
     try:
         with closing(sqlite3.connect(file)) as db:
             info = dict(db.execute("SELECT name, value FROM info"))
-            if info.get("format") != f"{FORMAT} {__version__}":
+            if info.get("format") != f"{FORMAT} {code_version()}":
                 return LastBuild()
             kept = warm.recall(("last build", file), info.get("token"))
             if kept is not None:
@@ -175,7 +175,7 @@ def save_last_build(config: SiteConfig, last: LastBuild, now: LastBuild,
             try:
                 found = dict(db.execute("SELECT name, value FROM info"))
                 if not last.token or not last.whole or found.get("token") != last.token \
-                        or found.get("format") != f"{FORMAT} {__version__}":
+                        or found.get("format") != f"{FORMAT} {code_version()}":
                     for table in ("info", *_KEYS):
                         db.execute(f"DELETE FROM {table}")
                     last = LastBuild()
@@ -188,7 +188,7 @@ def save_last_build(config: SiteConfig, last: LastBuild, now: LastBuild,
                 if made is not None:
                     made.save(db, salt_changed, stale)
                 db.executemany("INSERT OR REPLACE INTO info VALUES (?, ?)",
-                               [("format", f"{FORMAT} {__version__}"), ("summary", summary), ("token", token)])
+                               [("format", f"{FORMAT} {code_version()}"), ("summary", summary), ("token", token)])
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")

@@ -10,6 +10,7 @@ import sqlite3
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -383,4 +384,34 @@ def test_a_terms_later_pages_show_its_new_article_count(make_site) -> None:
     assert b"6 articles" in (config.output_dir / "topics/ai/page/2/index.html").read_bytes()
     clean = config.with_overrides(output_dir=config.output_dir.with_name("clean"))
     build(clean, use_cache=False)
+    assert _tree(config.output_dir) == _tree(clean.output_dir)
+
+
+def test_caches_made_by_other_code_of_the_same_version_are_not_trusted(make_site, monkeypatch) -> None:
+    """After a `git pull` that changed the code but not the version number, nothing the older code
+    parsed or rendered is reused: the build equals a clean one by the new code."""
+    import generator
+    from generator import content
+
+    pages = {f"content/p{i}.md": _page(i, f"Story {i}", 1 + i, ["AI"], ["Acme"], f"Body {i}.") for i in range(3)}
+    config = load_config(make_site(pages))
+    build(config)
+    # The new code renders paragraphs differently; only its hash tells it from the old.
+    monkeypatch.setattr(generator, "_code_version", f"{generator.__version__}+new code")
+    parse = content.render_markdown
+    monkeypatch.setattr(content, "render_markdown", lambda *args: parse(*args).replace("<p>", '<p class="new">'))
+    (config.content_dir / "p1.md").touch()  # the stamp sees the files, not the code it ran
+    build(config)
+    clean = config.with_overrides(output_dir=config.output_dir.with_name("clean"))
+    build(clean, use_cache=False)
+    assert b'<p class="new">Body 0.</p>' in (config.output_dir / "articles/story-0/index.html").read_bytes()
+    assert _tree(config.output_dir) == _tree(clean.output_dir)
+    # Newer code again, rendering pages differently from the same parsed content.
+    monkeypatch.setattr(generator, "_code_version", f"{generator.__version__}+newer code")
+    shown = render.Lookup.body
+    monkeypatch.setattr(render.Lookup, "body", lambda look, article: shown(look, article) + Markup("<hr>"))
+    (config.content_dir / "p1.md").touch()
+    build(config)
+    build(clean, use_cache=False)
+    assert b"<hr>" in (config.output_dir / "articles/story-0/index.html").read_bytes()
     assert _tree(config.output_dir) == _tree(clean.output_dir)

@@ -30,7 +30,7 @@ from typing import Any
 
 from pagefind_bin import get_executable
 
-from .. import __version__, urls
+from .. import code_version, urls
 from ..cache import PageMemo
 from ..config import SiteConfig
 from ..fragments import Fragments
@@ -231,7 +231,7 @@ class SearchJob:
         self.bundle: dict[str, bytes | None] = {}
         self.stale: dict[int, str] = {}
         # Not the page memo's salt: that changes with every new term name or newest date.
-        theme = f"{__version__}|{memo.theme if memo else ''}|{config!r}"  # the key matters with a memo only
+        theme = f"{code_version()}|{memo.theme if memo else ''}|{config!r}"  # the key matters with a memo only
         for number, articles in self.members.items():
             name = f"{BUNDLE}/{number}/"
             kept = memo.keep_unchanged_group(name, (a.slug for a in articles), memo.changed,
