@@ -214,7 +214,7 @@ def load_cache(config: SiteConfig) -> ContentCache:
             entries = warm.recall(("content entries", file), info.get("token")) or {row[0]: tuple(row[1:]) for row in db.execute(
                 "SELECT path, size, mtime_ns, sha, problems, body FROM pages")}
             return ContentCache(key, file, entries, _db=db)  # type: ignore[arg-type]
-        notice = f"{file}: made by another version or settings; rebuilt it"
+        notice = f"{file}: made by other code (another version) or settings; rebuilt it"
     except sqlite3.Error as err:
         notice = f"{file}: unreadable ({err}); ignored it and rebuilt it"
     if db is not None:

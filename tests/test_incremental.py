@@ -178,7 +178,7 @@ def test_a_corrupt_or_foreign_cache_is_ignored_with_a_notice(make_site, run_cli)
     db.close()
     (config.parent / "content/a.md").touch()
     result = run_cli("build", "--config", config)
-    assert "made by another version or settings" in result.err
+    assert "made by other code (another version) or settings" in result.err
     # A forged entry for a changed file is not believed: the hash no longer matches.
     (config.parent / "content/a.md").write_text("---\ntitle: Changed\ndate: 2021-01-01\n---\nA.\n")
     assert run_cli("build", "--config", config).code == 0
