@@ -176,7 +176,7 @@ def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cach
             memo.close()
             rows, complete = stat_outputs(config.output_dir, [*files, MANIFEST], last, memo.kept,
                                           memo.fingerprints)
-            save_last_build(config, last, LastBuild(rows, memo.groups, listings(rows), inputs if complete else "",
+            save_last_build(config, last, LastBuild(rows, memo.groups, listings(rows, last), inputs if complete else "",
                                                     len(site.articles), counts, warnings, memo.site_state,
                                                     memo.shapes), memo.fragments, memo.salt_changed, memo.stale_digests())
     return BuildResult(site, files, report, warnings, len(site.articles), counts)

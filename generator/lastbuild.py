@@ -144,8 +144,13 @@ def _is_listed(path: str) -> bool:
     return path.startswith("pagefind/") and LISTED.match(path) is not None
 
 
-def listings(paths: Iterable[str]) -> dict[str, tuple[str, ...]]:
-    """Pagefind's fragment folders and the names in each, as the stamp checks them."""
+def listings(paths: Iterable[str], last: LastBuild | None = None) -> dict[str, tuple[str, ...]]:
+    """Pagefind's fragment folders and the names in each, as the stamp checks them. Given the `last`
+    build's record (whole), whose listings are the same unless a fragment was added or removed."""
+    if last is not None and last.whole and last.token:
+        now = paths if isinstance(paths, Mapping) else dict.fromkeys(paths)
+        if not any(map(_is_listed, now.keys() ^ last.files.keys())):  # a tag edit: no fragment came or went
+            return dict(last.listed)
     listed: dict[str, list[str]] = {}
     for path in paths:
         if _is_listed(path):

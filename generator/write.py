@@ -7,6 +7,7 @@ the manifest of what the last build wrote is what may be pruned.
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring_ascii
 import os
 import shutil
 import tempfile
@@ -79,6 +80,14 @@ def atomic_write_many(folder: Path, files: dict[str, bytes]) -> None:
     os.sync()  # the renames themselves
 
 
+def _manifest(listed: list[str]) -> bytes:
+    """json.dumps({"files": listed}, indent=0) + newline, made by the C encoder: with `indent`, json
+    encodes in Python, 25,000 names in 40 ms of every edit."""
+    if not listed:
+        return b'{\n"files": []\n}\n'
+    return ('{\n"files": [\n' + ",\n".join(map(encode_basestring_ascii, listed)) + "\n]\n}\n").encode()
+
+
 def _previous_files(output_dir: Path) -> set[str]:
     try:
         listed = json.loads((output_dir / MANIFEST).read_text(encoding="utf-8"))["files"]
@@ -124,7 +133,7 @@ def write_output(output_dir: Path, files: dict[str, bytes | None]) -> WriteRepor
     for relative in files.keys() - previous:  # the others were checked when they were first written
         _check_inside(output_dir, relative)
     listed = sorted(files)
-    manifest = json.dumps({"files": listed}, indent=0, sort_keys=True).encode() + b"\n"
+    manifest = _manifest(listed)
     # None: the build knows this file is already exactly right (see cache.PageMemo).
     changed = [r for r in listed if files[r] is not None and not _unchanged(output_dir / r, files[r])]
     removed = [r for r in sorted(previous - set(files)) if (output_dir / r).is_file()]

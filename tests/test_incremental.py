@@ -415,3 +415,17 @@ def test_caches_made_by_other_code_of_the_same_version_are_not_trusted(make_site
     build(clean, use_cache=False)
     assert b"<hr>" in (config.output_dir / "articles/story-0/index.html").read_bytes()
     assert _tree(config.output_dir) == _tree(clean.output_dir)
+
+
+def test_after_each_kind_of_edit_the_next_build_finds_nothing_to_do(make_site, run_cli) -> None:
+    """The record an edit build leaves is the stamp of what it wrote — Pagefind's fragment folders
+    included, whose listings change with a body edit and not with a tag edit."""
+    pages = {f"content/p{i}.md": _page(i, f"Story {i}", 1 + i, ["AI"], ["Acme"], f"Body {i}.") for i in range(3)}
+    config = make_site(pages)
+    assert run_cli("build", "--config", config).out.startswith("Built ")
+    page = config.parent / "content/p1.md"
+    for edit in [lambda t: t + "\nMore words.\n", lambda t: t.replace("[AI]", "[AI, Chips]"),
+                 lambda t: t.replace("title: Story 1", "title: Story One")]:
+        page.write_text(edit(page.read_text()))
+        assert run_cli("build", "--config", config).out.startswith("Built ")
+        assert run_cli("build", "--config", config).out.startswith("Nothing changed")
