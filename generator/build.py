@@ -64,11 +64,13 @@ def _salt(config: SiteConfig, site: Site, theme: str) -> str:
 def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | None = None,
                memo_for: Callable[[str, Site, str], PageMemo] | None = None, listing: ContentListing | None = None,
                search: bool = True, meanwhile: Callable[[], None] | None = None,
+               search_memo: Callable[[], PageMemo] | None = None,
                ) -> tuple[Site, dict[str, bytes | None], tuple[Problem, ...], PageMemo | None]:
     """content/, data/ and templates/ → every output file in memory (None: unchanged on disk).
 
     `search=False` leaves out the search index, which cannot fail on valid pages (for `digest check`).
     `meanwhile` is called while the search index is being made, before waiting for it.
+    `search_memo` makes the memo that keeps search shards (see SearchJob), as `memo_for` the pages'.
     """
     # Imported here, not at the top: a build its stamp shows to be up to date never needs Jinja,
     # Pagefind or the XML writers, and loading them would be most of its time.
@@ -76,7 +78,7 @@ def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | N
     from .outputs.feeds import render_feeds
     from .outputs.search import SearchJob
     from .outputs.sitemap import render_extras, render_sitemap
-    from .render import make_environment, render_redirects, render_site
+    from .render import check_templates, make_environment, render_redirects, render_site, template_errors
 
     root = config.config_path.parent
     with stage("load content"):
@@ -84,37 +86,39 @@ def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | N
         articles, warnings, bodies = load_articles(config, root, cache, listing)
     if strict and warnings:
         raise _as_errors(warnings)
-    with stage("index"):
-        site = build_site(articles, config, term_data, bodies, remembered_index(config) if cache is not None else None)
-    with stage("load memo and templates"):
+    with stage("load templates"):
         theme = templates_digest(config.templates_dir)
-        memo = memo_for(_salt(config, site, theme), site, theme) if memo_for else None
         env = warm.kept_or("templates", (repr(config), theme),
                            lambda: make_environment(config, config.cache_path("jinja") if cache else None))
-    search_job: list[SearchJob] = []
-
-    def start_search(articles: dict[str, bytes | None]) -> None:
-        search_job.append(SearchJob(articles, site, config, memo))
-
+    search_job: SearchJob | None = None
     try:
+        if search:
+            # Pagefind reads what articles say, not what the index adds: it starts now, and runs
+            # while the site is indexed and rendered.
+            with stage("start search"), template_errors(config):
+                check_templates(env, config)
+                search_job = SearchJob(articles, bodies, config, env, theme, search_memo() if search_memo else None)
+        with stage("index"):
+            site = build_site(articles, config, term_data, bodies, remembered_index(config) if cache is not None else None)
+        with stage("load memo"):
+            memo = memo_for(_salt(config, site, theme), site, theme) if memo_for else None
         with stage("render pages"):
-            files = render_site(site, config, env, memo, start_search if search else None)
+            files = render_site(site, config, env, memo)
             files["sitemap.xml"] = render_sitemap(list(files), site, config, memo)
             files.update(render_redirects(load_redirects(config.data_dir), files, env))
         with stage("feeds and assets"):
             files.update(render_feeds(site, config, memo))
             files.update(render_extras(config))
             files.update(read_static(config.templates_dir))
-        # Pagefind has been indexing changed shards in the background since the article pages were made.
         if meanwhile is not None:
             with stage("meanwhile: check output"):
                 meanwhile()
-        with stage("search index"):
-            for job in search_job:
-                files.update(job.finish())
+        if search_job is not None:
+            with stage("search index"):
+                files.update(search_job.finish(site, memo))
     finally:
-        for job in search_job:
-            job.cancel()
+        if search_job is not None:
+            search_job.cancel()
     return site, files, warnings, memo
 
 
@@ -153,8 +157,10 @@ def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cach
     intact = assume or (stamp is not None and bool(stamp.outputs_intact))
     memo_for = (lambda salt, site, theme: load_memo(last, config.output_dir, salt, site, intact, theme,
                                                     record_file(config))) if remembering else None
+    search_memo = (lambda: PageMemo(config.output_dir, "", last, files_intact=intact)) if remembering else None
     try:
-        site, files, warnings, memo = render_all(config, strict, cache, memo_for, listing, meanwhile=meanwhile)
+        site, files, warnings, memo = render_all(config, strict, cache, memo_for, listing, meanwhile=meanwhile,
+                                                 search_memo=search_memo)
         if assume and not verified[0]:
             assert cache is not None  # assume implies the cache is used
             cache.close()
@@ -162,7 +168,7 @@ def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cach
                 memo.close()
             cache = load_cache(config)
             intact = False
-            site, files, warnings, memo = render_all(config, strict, cache, memo_for, listing)
+            site, files, warnings, memo = render_all(config, strict, cache, memo_for, listing, search_memo=search_memo)
         with stage("write output"):
             report = write_output(config.output_dir, files) if write else None
             if cache is not None and write:

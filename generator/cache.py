@@ -334,6 +334,13 @@ class PageMemo:
         self.kept.add(path)
         return True
 
+    def absorb(self, other: "PageMemo") -> None:
+        """Take over what another memo over the same last build kept and made (the search bundle's,
+        whose keys need no salt: see outputs.search.SearchJob), so that this one records it."""
+        self.kept |= other.kept
+        self.groups.update(other.groups)
+        self.fingerprints.update(other.fingerprints)
+
     def made_without_key(self, path: str) -> None:
         """Record a file made again when keep_unchanged said no: its key would rarely match the last
         one (an article it shows changed, or its shape did) and is not worth making when it is large."""

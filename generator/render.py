@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
+from contextlib import contextmanager
 from functools import cache
 from itertools import chain
 from dataclasses import dataclass, replace
@@ -242,13 +243,9 @@ def _digests(articles: Iterable[Article | None], look: Lookup) -> str:
 
 
 def render_site(site: Site, config: SiteConfig, env: jinja2.Environment, memo: PageMemo | None = None,
-                articles_done: Callable[[dict[str, bytes | None]], None] | None = None) -> dict[str, bytes | None]:
-    """Every HTML page of the site, keyed by output file path; None for pages the memo says are unchanged.
-
-    Article pages come first; `articles_done`, if given, is called with the pages made so far as soon
-    as they are all there, so the search index can start on them while the list pages are made.
-    """
-    _check_templates(env, config)
+                ) -> dict[str, bytes | None]:
+    """Every HTML page of the site, keyed by output file path; None for pages the memo says are unchanged."""
+    check_templates(env, config)
     pages: dict[str, bytes | None] = {}
 
     def render(plan: PagePlan) -> bytes:
@@ -289,7 +286,7 @@ def render_site(site: Site, config: SiteConfig, env: jinja2.Environment, memo: P
             return
         memo.record_group(group.name, fingerprint, [make(plan) for plan in group.plans()])
 
-    try:
+    with template_errors(config):
         # Parsing every template takes longer than a small edit's render: kept while they are the same.
         # (Without a memo no page is keyed, so it does not matter.)
         cards_only = memo.remember("cards_only", memo.theme,
@@ -303,13 +300,19 @@ def render_site(site: Site, config: SiteConfig, env: jinja2.Environment, memo: P
         reaching = _reaching(changed, shown, site, look) if changed is not None and shown is not None else None
         for group in _article_pages(site, look):
             make_group(group, reaching)
-        if articles_done is not None:
-            articles_done(pages)
         for item in chain(_list_pages_all(site, look), [PagePlan("404.html", "404.html", "", dict)]):
             if isinstance(item, PagePlan):
                 make(item)
             else:
                 make_group(item, shown)
+    return pages
+
+
+@contextmanager
+def template_errors(config: SiteConfig) -> Iterator[None]:
+    """A template missing, broken or asking for what is not there, as an InputError naming it."""
+    try:
+        yield
     except jinja2.TemplateNotFound as err:
         raise InputError((_missing_template(err.name, config),)) from None
     except jinja2.TemplateSyntaxError as err:
@@ -317,14 +320,13 @@ def render_site(site: Site, config: SiteConfig, env: jinja2.Environment, memo: P
             from None
     except jinja2.UndefinedError as err:
         raise InputError((Problem(str(config.templates_dir), 1, f"template error: {err.message}"),)) from None
-    return pages
 
 
-PAGE_TEMPLATES = ("404.html", "_card.html", "article.html", "index.html", "month.html", "search.html",
+PAGE_TEMPLATES = ("404.html", "_card.html", "_search.html", "article.html", "index.html", "month.html", "search.html",
                   "taxonomy.html", "term.html", "timeline.html")
 
 
-def _check_templates(env: jinja2.Environment, config: SiteConfig) -> None:
+def check_templates(env: jinja2.Environment, config: SiteConfig) -> None:
     """Every template a site needs, named at once if missing (not one per build as rendering finds them)."""
     present = set(env.list_templates())
     missing = [name for name in PAGE_TEMPLATES if name not in present]

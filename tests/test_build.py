@@ -225,3 +225,18 @@ def test_fenced_code_is_rendered_without_loading_pygments_and_leaves_it_importab
     assert '<pre><code class="language-python">x = 1\n</code></pre>' in html
     assert not pygments_loaded and not metadata_loaded
     assert findable  # installed with pytest, and still found after
+
+
+def test_the_search_index_is_what_pagefind_makes_of_the_article_pages(golden_config) -> None:
+    """Pagefind indexes each article's search document (_search.html) so it can start before the pages
+    exist; the bundle must be the one it makes of the pages themselves — the two templates' title,
+    date and body marks in step."""
+    from generator.outputs import search
+
+    build(golden_config, use_cache=False)
+    tree = _tree(golden_config.output_dir)
+    pages = {name: data for name, data in tree.items() if name.startswith("articles/") and name.endswith(".html")}
+    assert len(pages) > 3
+    bundle = search.pagefind_bundle(pages, golden_config)
+    assert {f"pagefind/0/{name}": data for name, data in bundle.items()} == \
+        {name: data for name, data in tree.items() if name.startswith("pagefind/0/")}

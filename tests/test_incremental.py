@@ -36,7 +36,7 @@ def _page(i: int, title: str, day: int, topics: list[str], companies: list[str],
 
 
 EDITS = st.sampled_from(["add", "delete", "retitle", "redate", "retopic", "recompany", "body", "summary", "template",
-                         "card-words", "site", "data", "damage"])
+                         "card-words", "search-doc", "site", "data", "damage"])
 
 
 def _apply(edit: str, n: int, root: Path) -> None:
@@ -65,6 +65,9 @@ def _apply(edit: str, n: int, root: Path) -> None:
     elif edit == "template":
         card = root / "theme" / "_card.html"
         card.write_text(card.read_text() + f"<!-- {n} -->\n")
+    elif edit == "search-doc":  # what the search index reads of every article (staged between builds)
+        doc = root / "theme" / "_search.html"
+        doc.write_text(doc.read_text().replace("<div data-pagefind-body>", f"<div data-pagefind-body>\n<p>Also {n}</p>", 1))
     elif edit == "card-words":  # cards now show what only an article's own page did: body edits reach lists
         card = root / "theme" / "_card.html"
         card.write_text(card.read_text() + "<p>{{ article.word_count }} words</p>\n")
@@ -91,6 +94,7 @@ def _apply(edit: str, n: int, root: Path) -> None:
 @example(edits=[("retitle", 1), ("summary", 3), ("body", 3)], in_memory=False)  # slug kept: only what pages show changes
 @example(edits=[("body", 1), ("retopic", 2), ("template", 3), ("body", 1)], in_memory=True)  # as under `digest serve`
 @example(edits=[("damage", 7), ("damage", 31)], in_memory=False)
+@example(edits=[("body", 1), ("search-doc", 2), ("body", 3)], in_memory=False)  # staged documents made again
 @example(edits=[("add", 0), ("delete", 1)], in_memory=False)  # one article fewer, as many search shards
 @example(edits=[("redate", 1), ("redate", 10)], in_memory=False)  # the second into a month that exists
 @example(edits=[("data", 1), ("data", 2)], in_memory=False)  # a description edited: no article changes

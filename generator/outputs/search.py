@@ -23,11 +23,13 @@ import shutil
 import subprocess
 import tempfile
 import zlib
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterable, Mapping
 
+import jinja2
+from markupsafe import Markup
 from pagefind_bin import get_executable
 
 from .. import code_version, urls
@@ -64,23 +66,21 @@ def shard_of(slug: str, count: int) -> int:
     return zlib.crc32(slug.encode("utf-8")) % count
 
 
-def pagefind_bundle(pages: dict[str, bytes | Path], config: SiteConfig, staging: Path | None = None,
-                    staged: bool = False) -> dict[str, bytes]:
-    """Index article pages (bytes, or the file in output/ holding them) with the Pagefind binary.
+def pagefind_bundle(docs: Path | dict[str, bytes], config: SiteConfig) -> dict[str, bytes]:
+    """Index search documents with the Pagefind binary: a folder holding them (staged, see
+    _stage_docs), or the documents themselves (path → bytes), staged in a temporary folder.
 
     Result URLs are site-relative; pagefind.js prefixes them with the site's folder (`/REPO/`, found
-    from its own URL), so the bundle works under any sub-path. `staging`, when given, is a folder
-    kept between builds for Pagefind to read the pages from (see _stage; `staged`: the caller has
-    brought it up to date already); else a temporary one.
+    from its own URL), so the bundle works under any sub-path.
     """
-    if staging is not None:
-        if not staged:
-            _stage(pages, staging)
-        bundle = _run_pagefind(staging, config)
-    else:  # beside output/, so unchanged pages can be hard links to their files there
+    if isinstance(docs, Path):
+        bundle = _run_pagefind(docs, config)
+    else:
         config.output_dir.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".digest-pagefind-", dir=config.output_dir.parent) as tmp:
-            _stage(pages, Path(tmp))
+            for path, data in docs.items():
+                os.makedirs(os.path.dirname(f"{tmp}/{path}"), exist_ok=True)
+                Path(tmp, path).write_bytes(data)
             bundle = _run_pagefind(Path(tmp), config)
     bundle["ids.json"] = _result_ids(bundle, config)
     return bundle
@@ -97,6 +97,12 @@ def _scratch_folders() -> list[str | None]:
     return [None]
 
 
+# Pagefind on one core (unless the environment says otherwise): it runs beside the build, which has
+# the other core's work to do — and a cold build runs one Pagefind a core. Left to itself it takes
+# both cores for a shard, and the build's own work waits for it.
+_ONE_THREAD = {"RAYON_NUM_THREADS": "1", "TOKIO_WORKER_THREADS": "1"}
+
+
 def _run_pagefind(site: Path, config: SiteConfig) -> dict[str, bytes]:
     """Pagefind's bundle for the pages staged in `site`, by file name."""
     command = [str(get_executable()), "--site", str(site), "--force-language", config.language.split("-")[0],
@@ -108,7 +114,7 @@ def _run_pagefind(site: Path, config: SiteConfig) -> dict[str, bytes]:
             with tempfile.TemporaryDirectory(prefix="digest-pagefind-", dir=scratch) as tmp:
                 out = Path(tmp) / "bundle"
                 result = subprocess.run([*command, "--output-path", str(out)], capture_output=True, text=True,
-                                        check=False)
+                                        check=False, env=_ONE_THREAD | dict(os.environ))
                 if result.returncode == 0:
                     return {p.relative_to(out).as_posix(): p.read_bytes()
                             for p in sorted(out.rglob("*")) if p.is_file() and not p.name.startswith(_UNUSED)}
@@ -118,32 +124,32 @@ def _run_pagefind(site: Path, config: SiteConfig) -> dict[str, bytes]:
     raise RuntimeError(f"pagefind failed: {failure}")
 
 
-def _stage(pages: dict[str, bytes | Path], root: Path) -> None:
-    """Make `root` hold exactly these pages, for Pagefind to read. A folder kept between builds is
-    brought up to date: a page still linked to its file in output/ stays, new bytes are written,
-    pages no longer wanted go. Making it anew would cost a directory a page, a millisecond or more
-    each on a busy disk, for an edit that changed one page. Unchanged pages are hard links to their
-    files in output/ (copies if output/ is on another disk)."""
-    present = {f"{top}/{path}" for top in {p.split("/", 1)[0] for p in pages} for path in _html_below(root / top)}
-    for path in sorted(present - pages.keys()):
+_STAGED = ".staged.json"  # in a staging folder: the theme and each document's key, as staged
+
+
+def _stage_docs(root: Path, theme: str, docs: dict[str, tuple[str, Callable[[], bytes]]]) -> None:
+    """Make `root` hold exactly these search documents (path → its key and how to make it), for
+    Pagefind to read. A folder kept between builds is brought up to date: a document staged with
+    the same key and theme stays, the others are made, those no longer wanted go. Making it anew
+    would cost a directory a page, a millisecond or more each on a busy disk, for an edit that
+    changed one page."""
+    record = root / _STAGED
+    try:
+        staged = json.loads(record.read_bytes())
+        keys = staged["docs"] if staged["theme"] == theme else {}
+    except (OSError, ValueError, KeyError, TypeError):
+        keys = {}
+    record.unlink(missing_ok=True)  # claims nothing until the folder is whole again (a build killed meanwhile)
+    present = set(_html_below(root))
+    for path in sorted(present - docs.keys()):
         os.unlink(f"{root}/{path}")
-    for path, data in pages.items():
-        target = f"{root}/{path}"
-        if path not in present:
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-        if isinstance(data, bytes):
-            atomic_write(Path(target), data, durable=False)
+    for path, (key, make) in docs.items():
+        if path in present and keys.get(path) == key:
             continue
-        if path in present and _same_file(target, data):
-            continue
-        try:
-            os.unlink(target)
-        except FileNotFoundError:
-            pass
-        try:
-            os.link(data, target)
-        except OSError:
-            shutil.copyfile(data, target)
+        os.makedirs(os.path.dirname(f"{root}/{path}"), exist_ok=True)
+        Path(root, path).write_bytes(make())
+    atomic_write(record, json.dumps({"docs": {path: key for path, (key, _) in docs.items()}, "theme": theme},
+                                    ensure_ascii=False, sort_keys=True).encode("utf-8"), durable=False)
 
 
 def _html_below(folder: Path) -> list[str]:
@@ -153,13 +159,6 @@ def _html_below(folder: Path) -> list[str]:
         relative = os.path.relpath(parent, folder).replace(os.sep, "/")
         found.extend(name if relative == "." else f"{relative}/{name}" for name in names if name.endswith(".html"))
     return found
-
-
-def _same_file(a: str | Path, b: str | Path) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
 
 
 def _result_ids(bundle: dict[str, bytes], config: SiteConfig) -> bytes:
@@ -205,73 +204,82 @@ def facets(site: Site, config: SiteConfig, shards: list[int], fragments: Fragmen
     return text.encode("utf-8") + b"\n"
 
 
+def _doc_key(article: Article) -> str:
+    """What its search document shows: the URL, the title (`data-pagefind-meta`), the date
+    (`data-pagefind-sort`) and the body (`data-pagefind-body`)."""
+    return f"{article.slug}\0{article.title}\0{article.date.isoformat()}\0{article.body_digest}"
+
+
 def _shard_key(articles: list[Article], config: SiteConfig, count: int, theme: str) -> str:
-    """What a shard's bundle depends on: for each article, what Pagefind reads of its page — the URL,
-    the title (`data-pagefind-meta`), the date (`data-pagefind-sort`) and the body (`data-pagefind-body`)
-    — plus the theme and settings and Pagefind itself. Related links, neighbours and chips
-    elsewhere on the page are not indexed, so an edit that only changes those re-indexes nothing."""
+    """What a shard's bundle depends on: each article's search document, the theme and settings, and
+    Pagefind itself. Terms, related links, neighbours and chips are not indexed, so an edit that
+    only changes those re-indexes nothing."""
     digest = hashlib.sha256(f"{pagefind_version()}|{config.language}|{count}|{theme}".encode())
     for article in articles:
-        digest.update(f"{article.slug}\0{article.title}\0{article.date.isoformat()}\0{article.body_digest}\0"
-                      .encode("utf-8"))
+        digest.update(_doc_key(article).encode("utf-8") + b"\0")
     return digest.hexdigest()
 
 
 class SearchJob:
-    """The search bundle being made: Pagefind runs in the background for the shards whose pages
-    changed (one process a core), while the build renders its other pages; `finish` collects it."""
+    """The search bundle being made: Pagefind runs in the background for the shards whose articles
+    changed (one process a core) while the build indexes and renders the site; `finish` collects it.
 
-    def __init__(self, files: dict[str, bytes | None], site: Site, config: SiteConfig, memo: PageMemo | None):
-        count = shard_count(len(site.articles))
+    Pagefind reads each article's search document (templates/_search.html: title, date, body), not
+    its page, so it can start as soon as the articles are loaded: a page also shows related articles
+    and neighbours, which the index has yet to work out.
+
+    `memo` keeps the shards whose key is what it was (a memo over the last build with no salt of
+    its own: the pages' salt needs the index, and the key names all a bundle depends on).
+    """
+
+    def __init__(self, articles: Iterable[Article], bodies: Mapping[str, str], config: SiteConfig,
+                 env: jinja2.Environment, theme: str, memo: PageMemo | None):
+        ordered = sorted(articles, key=lambda a: a.slug)
+        count = shard_count(len(ordered))
         members: dict[int, list[Article]] = {}
-        for article in site.articles:
+        for article in ordered:
             members.setdefault(shard_of(article.slug, count), []).append(article)
         self.members = dict(sorted(members.items()))  # a shard no slug hashes to has no bundle
-        self.site, self.config, self.memo = site, config, memo
+        self.config, self.memo = config, memo
         self.bundle: dict[str, bytes | None] = {}
         self.stale: dict[int, str] = {}
-        # Not the page memo's salt: that changes with every new term name or newest date.
-        theme = f"{code_version()}|{memo.theme if memo else ''}|{config!r}"  # the key matters with a memo only
-        for number, articles in self.members.items():
-            name = f"{BUNDLE}/{number}/"
-            kept = memo.keep_unchanged_group(name, (a.slug for a in articles), memo.changed,
-                                             lambda a=articles: f"{count}|{' '.join(x.slug for x in a)}") if memo else None
-            if kept is None:
-                key = _shard_key(articles, config, count, theme)
-                kept = memo.keep_group(name, key) if memo is not None else None
+        theme = f"{code_version()}|{theme}|{config!r}"
+        for number, shard in self.members.items():
+            fingerprint = hashlib.sha256(_shard_key(shard, config, count, theme).encode()).hexdigest()
+            kept = memo.keep_group(f"{BUNDLE}/{number}/", fingerprint) if memo is not None else None
             if kept is not None:
                 self.bundle.update(dict.fromkeys(kept))
             else:
-                self.stale[number] = key
+                self.stale[number] = fingerprint
 
-        def pages_of(number: int) -> dict[str, bytes | Path]:
-            paths = [urls.file_for(urls.article_path(a.slug)) for a in self.members[number]]
-            return {p: files[p] or config.output_dir / p for p in paths}
+        template = env.get_template("_search.html")
 
-        def index(number: int, staged: bool) -> dict[str, bytes]:
-            staging = self.staging / f"{count}-{number}" if self.staging else None
-            return pagefind_bundle(pages_of(number), config, staging, staged)
-
-        # Pages staged for Pagefind, shard by shard, kept between cached builds; those of another
-        # shard count (the site grew past a power of two) would only take space.
-        self.staging = config.cache_path("pagefind", per_output=True) if memo is not None else None
-        staged = set()
-        if self.staging is not None and self.staging.is_dir():
-            for folder in self.staging.iterdir():
-                if not folder.name.startswith(f"{count}-"):
-                    shutil.rmtree(folder, ignore_errors=True)
-            # A staged shard is brought up to date here, not in the worker: a few hundred stats, 10 ms
-            # alone but 150 ms in a thread beside the render, where each one waits for the GIL.
-            for number in self.stale:
-                if (self.staging / f"{count}-{number}").is_dir():
-                    _stage(pages_of(number), self.staging / f"{count}-{number}")
-                    staged.add(number)
+        def docs_of(number: int) -> dict[str, tuple[str, Callable[[], bytes]]]:
+            return {urls.file_for(urls.article_path(a.slug)): (_doc_key(a), lambda a=a: template.render(
+                article=a, body=Markup(bodies[a.body_digest])).encode("utf-8")) for a in self.members[number]}
 
         self._pool = ThreadPoolExecutor(max_workers=max(1, min(len(self.stale), os.cpu_count() or 1)))
-        self._made = {number: self._pool.submit(index, number, number in staged) for number in self.stale}
+        self._made: dict[int, Future[dict[str, bytes]]] = {}
+        # Documents staged for Pagefind, shard by shard, kept between cached builds; those of another
+        # shard count (the site grew past a power of two) would only take space. Each shard is staged
+        # here, where its bodies are read, and indexed in the background at once.
+        staging = config.cache_path("pagefind", per_output=True) if memo is not None else None
+        if staging is not None and staging.is_dir():
+            for folder in staging.iterdir():
+                if not folder.name.startswith(f"{count}-"):
+                    shutil.rmtree(folder, ignore_errors=True)
+        for number in self.stale:
+            docs = docs_of(number)
+            if staging is None:
+                made: Path | dict[str, bytes] = {path: make() for path, (_, make) in docs.items()}
+            else:
+                made = staging / f"{count}-{number}"
+                _stage_docs(made, theme, docs)
+            self._made[number] = self._pool.submit(pagefind_bundle, made, config)
 
-    def finish(self) -> dict[str, bytes | None]:
-        """The whole bundle (None: unchanged on disk), once every Pagefind run is done."""
+    def finish(self, site: Site, memo: PageMemo | None) -> dict[str, bytes | None]:
+        """The whole bundle (None: unchanged on disk), once every Pagefind run is done; `memo`, the
+        build's page memo, takes over what this job's kept and made."""
         try:
             for number, made in self._made.items():
                 result = made.result()
@@ -282,20 +290,21 @@ class SearchJob:
                     self.memo.record_group(f"{BUNDLE}/{number}/", self.stale[number], paths)
         finally:
             self.cancel()
+        if memo is not None and self.memo is not None:
+            memo.absorb(self.memo)
         facets_file = "search/facets.json"
-        render_facets = lambda: facets(self.site, self.config, list(self.members),  # noqa: E731
-                                       self.memo.fragments if self.memo else None)
-        if self.memo is None:
+        render_facets = lambda: facets(site, self.config, list(self.members),  # noqa: E731
+                                       memo.fragments if memo else None)
+        if memo is None:
             self.bundle[facets_file] = render_facets()
-        elif self.memo.keep_unchanged(facets_file, (a.slug for a in self.site.articles), self.memo.changed_cards,
-                                      lambda: f"{list(self.members)}|{' '.join(a.slug for a in self.site.articles)}"):
+        elif memo.keep_unchanged(facets_file, (a.slug for a in site.articles), memo.changed_cards,
+                                 lambda: f"{list(self.members)}|{' '.join(a.slug for a in site.articles)}"):
             self.bundle[facets_file] = None  # no article's card changed, nor anything else: the same file
         else:  # a card changed (or the shape, or the salt): the entries are kept, the file made again
             self.bundle[facets_file] = render_facets()
-            self.memo.made_without_key(facets_file)
+            memo.made_without_key(facets_file)
         return self.bundle
 
     def cancel(self) -> None:
         """Stop starting Pagefind runs and wait for those under way (each cleans up after itself)."""
         self._pool.shutdown(wait=True, cancel_futures=True)
-
