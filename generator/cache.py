@@ -360,31 +360,30 @@ class PageMemo:
             return None
         return self.keep_group(name, old[0])
 
-    def pages_to_remake(self, name: str, shows: Iterable[str], files: Callable[[], Mapping[str, str]],
-                        changed: frozenset[str] | None, shape: Callable[[], str]) -> tuple[list[str], set[str]] | None:
-        """keep_unchanged_group for a group of pages each about one article (`files`: slug → its page),
-        page by page: when the group's shape and the salt are the last build's, every page is kept but
-        those of the `changed` articles (and any file not as the last build left it). Returns the files
-        kept and the slugs whose pages the caller must make; None when the group must be keyed whole.
+    def pages_to_remake(self, name: str, shows: Iterable[str], pages: Callable[[], Mapping[str, Iterable[str]]],
+                        changed: frozenset[str] | None, shape: Callable[[], str]) -> tuple[list[str], list[str]] | None:
+        """keep_unchanged_group page by page (`pages`: each file and the articles its key depends on):
+        when the group's shape and the salt are the last build's, every page is kept but those that
+        depend on a `changed` article (and any file not as the last build left it). Returns the files
+        kept and those the caller must make; None when the group must be keyed whole.
 
-        A title edit reaches the pages of the dozen articles listing it as related, one or two in each
-        of a dozen groups of 128: their other pages need no key made."""
+        A title edit reaches one page of the home page's 500, and the pages of the dozen articles
+        listing it as related, one or two in each of a dozen groups of 128: the others need no key."""
         old = self._reusable(name, changed, shape)
         if old is None or changed is None:
             return None
-        remake = {slug for slug in shows if slug in changed}
-        if not remake:
+        if changed.isdisjoint(shows):
             kept = self.keep_group(name, old[0])
-            return (kept, set()) if kept is not None else None
-        pages = files()
-        remake.update(slug for slug, file in pages.items() if slug not in remake and not self._intact(
-            file, self.last.files.get(file, (0, 0, None))[2]))
-        kept = [file for slug, file in pages.items() if slug not in remake]
+            return (kept, []) if kept is not None else None
+        files = pages()
+        remake = {file for file, slugs in files.items() if not changed.isdisjoint(slugs)
+                  or not self._intact(file, self.last.files.get(file, (0, 0, None))[2])}
+        kept = [file for file in files if file not in remake]
         self.kept.update(kept)
         # Not the fingerprint of the group's key, which was never made: a build that makes it finds no
         # match and compares the pages one by one; keep_unchanged_group needs no fingerprint.
-        self.record_group(name, MADE_WITHOUT_KEY, list(pages.values()))
-        return kept, remake
+        self.record_group(name, MADE_WITHOUT_KEY, list(files))
+        return kept, sorted(remake)
 
     @property
     def salt_changed(self) -> bool:

@@ -231,9 +231,11 @@ class PageGroup:
     key: Callable[[], str]
     plans: Callable[[], Iterator[PagePlan]]
     shape: Callable[[], str]
-    # Article pages: each member's page file, and its plan, so that an edit reaching one or two of them
-    # makes those alone (see PageMemo.pages_to_remake). None for lists, whose pages share their articles.
-    files: Callable[[], dict[str, str]] | None = None
+    # Each page's file and the articles its key depends on, and the plan of a page by its file, so
+    # that an edit reaching one or two of those articles makes their pages alone (see
+    # PageMemo.pages_to_remake): a title edit remakes one page of the home page's 500, and one
+    # article page of a group of 128.
+    pages: Callable[[], dict[str, tuple[str, ...]]] | None = None
     plan_of: Callable[[str], PagePlan] | None = None
 
 
@@ -267,13 +269,13 @@ def render_site(site: Site, config: SiteConfig, env: jinja2.Environment, memo: P
             for plan in group.plans():
                 make(plan)
             return
-        if group.files is not None and group.plan_of is not None:
-            partly = memo.pages_to_remake(group.name, group.shows, group.files, changed, group.shape)
+        if group.pages is not None and group.plan_of is not None:
+            partly = memo.pages_to_remake(group.name, group.shows, group.pages, changed, group.shape)
             if partly is not None:
                 kept, remake = partly
                 pages.update(dict.fromkeys(kept))
-                for slug in sorted(remake):
-                    make(group.plan_of(slug))
+                for file in remake:
+                    make(group.plan_of(file))
                 return
             kept = None
         else:
@@ -368,25 +370,35 @@ def _paginate(items: tuple[str, ...], first_path: str, size: int) -> Iterator[tu
 
 def _list_pages(slugs: tuple[str, ...], first_path: str, template: str, look: Lookup, key: Callable[[], str],
                 context: Callable[[], dict[str, Any]] = dict, shared: Callable[[], str] = str,
-                later: tuple[Callable[[], str], Callable[[], dict[str, Any]]] | None = None) -> PageGroup:
+                later: tuple[Callable[[], str], Callable[[], dict[str, Any]]] | None = None,
+                first_shows_all: bool = False) -> PageGroup:
     """The pages of one list; `key` and `context` are what its pages share besides their articles
     (`later`: another key and context for the pages after the first, which show less).
 
     The group's key is `shared` — all that `key` depends on but the list's articles, made cheaply —
     and the articles' digests; `key` itself is made only if the group has to be made again.
+    `first_shows_all`: the first page's key also depends on every article of the list (a term's
+    monthly chart counts their dates), not only on those it lists.
     """
-    def plans() -> Iterator[PagePlan]:
-        for path, pagination, page_slugs in _paginate(slugs, first_path, look.config.page_size):
-            common, given = later if later is not None and pagination.number > 1 else (key, context)
-            articles = [look.articles[s] for s in page_slugs]
-            yield PagePlan(path, template, f"{common()}|{pagination.number}/{pagination.count}|{_digests(articles, look)}",
-                           lambda a=articles, p=pagination, c=given: {"articles": a, "pagination": p, **c()})
+    paged = cache(lambda: {urls.file_for(path): (path, pagination, page_slugs)
+                           for path, pagination, page_slugs in _paginate(slugs, first_path, look.config.page_size)})
+
+    def plan(path: str, pagination: Pagination, page_slugs: tuple[str, ...]) -> PagePlan:
+        common, given = later if later is not None and pagination.number > 1 else (key, context)
+        articles = [look.articles[s] for s in page_slugs]
+        return PagePlan(path, template, f"{common()}|{pagination.number}/{pagination.count}|{_digests(articles, look)}",
+                        lambda: {"articles": articles, "pagination": pagination, **given()})
 
     def group_key() -> str:
         digests = _digests((look.articles[s] for s in slugs), look)
         return f"{template}|{first_path}|{shared()}|{look.config.page_size}|{digests}"
 
-    return PageGroup(first_path or "index", slugs, group_key, plans, lambda: f"{shared()}|{' '.join(slugs)}")
+    def depends() -> dict[str, tuple[str, ...]]:
+        return {file: slugs if first_shows_all and pagination.number == 1 else page_slugs
+                for file, (_, pagination, page_slugs) in paged().items()}
+
+    return PageGroup(first_path or "index", slugs, group_key, lambda: (plan(*page) for page in paged().values()),
+                     lambda: f"{shared()}|{' '.join(slugs)}", depends, lambda file: plan(*paged()[file]))
 
 
 ARTICLES_A_GROUP = 128
@@ -405,9 +417,10 @@ def _article_pages(site: Site, look: Lookup) -> Iterator[PageGroup]:
         plans = cache(lambda m=members: [_article_plan(a, look) for a in m])
         key = lambda p=plans: "\n".join(f"{plan.template}|{plan.path}|{plan.key}" for plan in p())  # noqa: E731
         shape = lambda m=members: look.links(m)  # noqa: E731
-        files = lambda m=members: {a.slug: urls.file_for(urls.article_path(a.slug)) for a in m}  # noqa: E731
+        files = cache(lambda m=members: {urls.file_for(urls.article_path(a.slug)): a for a in m})
         yield PageGroup(f"articles#{number}/{count}", [a.slug for a in members], key, lambda p=plans: iter(p()), shape,
-                        files, lambda slug: _article_plan(look.articles[slug], look))
+                        lambda f=files: {file: (a.slug,) for file, a in f().items()},
+                        lambda file, f=files: _article_plan(f()[file], look))
 
 
 def _article_plan(article: Article, look: Lookup) -> PagePlan:
@@ -522,7 +535,7 @@ def _term_pages(term: Term, config: TaxonomyConfig, look: Lookup) -> PageGroup:
     rest = cache(lambda: {"term": bare(), "taxonomy": config, "chart": None, "related_terms": []})
     return _list_pages(term.articles, urls.term_path(term.taxonomy, term.slug), "term.html", look, key, first,
                        lambda: f"{look.digest(term)}|{look.digest(config)}",
-                       later=(lambda: f"{bare_digest()}|{look.digest(config)}", rest))
+                       later=(lambda: f"{bare_digest()}|{look.digest(config)}", rest), first_shows_all=True)
 
 
 def _link(term: Term) -> TermLink:
