@@ -245,7 +245,7 @@ class SearchJob:
         self.stale: dict[int, str] = {}
         theme = f"{code_version()}|{theme}|{config!r}"
         for number, shard in self.members.items():
-            fingerprint = hashlib.sha256(_shard_key(shard, config, count, theme).encode()).hexdigest()
+            fingerprint = _shard_key(shard, config, count, theme)  # a hash already
             kept = memo.keep_group(f"{BUNDLE}/{number}/", fingerprint) if memo is not None else None
             if kept is not None:
                 self.bundle.update(dict.fromkeys(kept))
