@@ -17,7 +17,7 @@ from .model import InputError, Problem, Site
 from .terms import load_redirects
 from .termdata import load_term_data
 from .timing import stage, without_cyclic_gc
-from .stamp import StampCheck, check_stamp, inputs_digest, outputs_as_recorded
+from .stamp import StampCheck, check_stamp, inputs_digest, outputs_check
 from .write import MANIFEST, WriteReport, write_output
 
 
@@ -145,15 +145,16 @@ def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cach
         whole = load_last_build(config)
         stamp = stamp if whole.token == last.token else StampCheck(False, False)  # another build came between
         last = whole
+    # An edit build need not know at once whether output/ is as the last build left it: it assumes so,
+    # and checks meanwhile (15,000 stats at 10,000 articles, in another process where it can); if
+    # not, it renders again without the assumption.
+    verified: list[bool] = []
+    assume = stamp is not None and stamp.outputs_intact is None
+    check = outputs_check(config, last) if assume else None
+    meanwhile = (lambda: verified.append(check())) if check is not None else None
     cache = load_cache(config) if use_cache else None
     if cache is not None and cache.notice:
         print(f"notice: {cache.notice}", file=sys.stderr)
-    # An edit build need not know at once whether output/ is as the last build left it: it assumes so,
-    # and checks while Pagefind runs (the 15,000 stats would otherwise delay its start); if not, it
-    # renders again without the assumption.
-    verified: list[bool] = []
-    assume = stamp is not None and stamp.outputs_intact is None
-    meanwhile = (lambda: verified.append(outputs_as_recorded(config, last))) if assume else None
     intact = assume or (stamp is not None and bool(stamp.outputs_intact))
     memo_for = (lambda salt, site, theme: load_memo(last, config.output_dir, salt, site, intact, theme,
                                                     record_file(config))) if remembering else None
@@ -176,6 +177,8 @@ def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cach
     finally:
         if cache is not None:
             cache.close()
+        if check is not None:
+            check()  # answered already, unless the build failed before asking
     counts = page_counts(files)
     with stage("save caches"):
         if memo is not None:
