@@ -341,6 +341,16 @@ class PageMemo:
         self.groups.update(other.groups)
         self.fingerprints.update(other.fingerprints)
 
+    def last_bytes(self, path: str) -> bytes | None:
+        """The file the last build left at `path`, if it is still as that build left it."""
+        old = self.last.files.get(path)
+        if old is None or not self._intact(path, old[2]):
+            return None
+        try:
+            return (self.output_dir / path).read_bytes()
+        except OSError:
+            return None
+
     def made_without_key(self, path: str) -> None:
         """Record a file made again when keep_unchanged said no: its key would rarely match the last
         one (an article it shows changed, or its shape did) and is not worth making when it is large."""
