@@ -519,9 +519,10 @@ def _term_pages(term: Term, config: TaxonomyConfig, look: Lookup) -> PageGroup:
     term and its articles, so the group's key needs no more than the term's digest."""
     counts = cache(lambda: monthly_counts(look.articles[s].date for s in term.articles))  # for the key, then the chart
     related = cache(lambda: [(_link(look.terms[(term.taxonomy, slug)]), n) for slug, n in term.related])
-    # The chart and related terms are given to the first page only (term.related too): when an edit
-    # shifts which terms go together, one page of a term is made again, not all thirty.
-    bare = cache(lambda: replace(term, related=()))
+    # The chart and related terms are given to the first page only (term.related and term.articles
+    # too: later pages show no count): when an edit shifts which terms go together, one page of a
+    # term is made again, not all thirty; when it tags or untags an article, the pages before it are kept.
+    bare = cache(lambda: replace(term, related=(), articles=()))
     # Hashed here, not by look.digest, which keys by id() objects that live as long as the site.
     bare_digest = cache(lambda: hashlib.sha256(repr(bare()).encode("utf-8")).hexdigest())
 

@@ -151,7 +151,8 @@ def test_raw_html_in_content_is_shown_not_run(make_site) -> None:
 
 def test_a_terms_chart_and_related_terms_are_given_to_its_first_page_only(make_site, tmp_path: Path) -> None:
     """So an edit that changes which terms go together re-renders one page of each term, not all of them
-    (see README, Templates): later pages get no chart, no related terms, and `term.related` empty."""
+    (see README, Templates): later pages get no chart, no related terms, and `term.related` and
+    `term.articles` empty."""
     theme = tmp_path / "theme"
     shutil.copytree(REPO / "templates", theme)
     (theme / "term.html").write_text("{{ pagination.number }}: {{ term.related|length }} {{ related_terms|length }} "
@@ -162,7 +163,7 @@ def test_a_terms_chart_and_related_terms_are_given_to_its_first_page_only(make_s
                                           f"templates_dir: {theme}\n"))
     files = build(config).files
     assert files["topics/ai/index.html"] == b"1: 1 1 False 3\n"
-    assert files["topics/ai/page/2/index.html"] == b"2: 0 0 True 3\n"
+    assert files["topics/ai/page/2/index.html"] == b"2: 0 0 True 0\n"
 
 
 def test_pages_parsed_on_every_core_build_what_one_process_builds(tmp_path: Path, monkeypatch) -> None:

@@ -376,16 +376,23 @@ def test_a_damaged_page_beside_an_edited_one_is_made_again(make_site) -> None:
     assert _tree(config.output_dir) == _tree(clean.output_dir)
 
 
-def test_a_terms_later_pages_show_its_new_article_count(make_site) -> None:
-    """An article added at the end of a term's list leaves page 2's articles as they were, but not the
-    count in its header: its key follows the term (see render._term_pages, `later`)."""
+def test_a_terms_pages_before_a_newly_tagged_article_are_kept(make_site) -> None:
+    """A term's later pages show no count (see render._term_pages, `later`): an article added at the end
+    of its list leaves the pages before it as they were — until the number of pages changes."""
     pages = {f"content/p{i}.md": _page(i, f"Story {i}", 10 + i, ["AI"], [], f"Body {i}.") for i in range(5)}
     config = load_config(make_site(pages, "title: T\nbase_url: https://e.github.io/r/\npage_size: 2\n"
                                           f"templates_dir: {TEMPLATES}\n"))
     build(config)
-    (config.content_dir / "oldest.md").write_text(_page(9, "Oldest story", 1, ["AI"], [], "Old."))
+    second = config.output_dir / "topics/ai/page/2/index.html"
+    written = second.stat().st_mtime_ns
+    assert b"Page 2 of 3" in second.read_bytes() and b"5 articles" in (config.output_dir / "topics/ai/index.html").read_bytes()
+    (config.content_dir / "old.md").write_text(_page(8, "Old story", 2, ["AI"], [], "Old."))
+    assert "topics/ai/page/2/index.html" not in build(config).report.written
+    assert second.stat().st_mtime_ns == written
+    assert b"6 articles" in (config.output_dir / "topics/ai/index.html").read_bytes()
+    (config.content_dir / "older.md").write_text(_page(9, "Older story", 1, ["AI"], [], "Older."))
     build(config)
-    assert b"6 articles" in (config.output_dir / "topics/ai/page/2/index.html").read_bytes()
+    assert b"Page 2 of 4" in second.read_bytes()
     clean = config.with_overrides(output_dir=config.output_dir.with_name("clean"))
     build(clean, use_cache=False)
     assert _tree(config.output_dir) == _tree(clean.output_dir)
