@@ -340,6 +340,7 @@ class PageMemo:
         self.kept |= other.kept
         self.groups.update(other.groups)
         self.fingerprints.update(other.fingerprints)
+        self.shapes.update(other.shapes)
 
     def last_bytes(self, path: str) -> bytes | None:
         """The file the last build left at `path`, if it is still as that build left it."""

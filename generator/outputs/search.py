@@ -263,9 +263,21 @@ class SearchJob:
         self.bundle: dict[str, bytes | None] = {}
         self.stale: dict[int, str] = {}
         theme = f"{code_version()}|{theme}|{config!r}"
+        # A shard none of whose articles changed since the last build (by their digests in its record:
+        # fields as parsed, so an article renamed by an alias counts as changed), with the same members,
+        # theme and Pagefind, is kept without its key — 10,000 dates formatted, 25 ms of every edit.
+        recorded = memo.last.site.get("articles") if memo is not None else None
+        changed = frozenset(a.slug for a in ordered if recorded.get(a.slug, "").partition(" ")[0] != a.digest) \
+            if isinstance(recorded, dict) else None
         for number, shard in self.members.items():
-            fingerprint = _shard_key(shard, config, count, theme)  # a hash already
-            kept = memo.keep_group(f"{BUNDLE}/{number}/", fingerprint) if memo is not None else None
+            name = f"{BUNDLE}/{number}/"
+            kept = memo.keep_unchanged_group(name, (a.slug for a in shard), changed, lambda s=shard: (
+                f"{pagefind_version()}|{config.language}|{count}|{theme}|{' '.join(a.slug for a in s)}")) \
+                if memo is not None else None
+            fingerprint = ""
+            if kept is None:
+                fingerprint = _shard_key(shard, config, count, theme)  # a hash already
+                kept = memo.keep_group(name, fingerprint) if memo is not None else None
             if kept is not None:
                 self.bundle.update(dict.fromkeys(kept))
             else:
