@@ -244,8 +244,8 @@ def _digests(articles: Iterable[Article | None], look: Lookup) -> str:
     return " ".join(look.shown(a) for a in articles)
 
 
-def render_site(site: Site, config: SiteConfig, env: jinja2.Environment, memo: PageMemo | None = None,
-                ) -> dict[str, bytes | None]:
+def render_site(site: Site, config: SiteConfig, env: jinja2.Environment,
+                memo: PageMemo | None = None) -> dict[str, bytes | None]:
     """Every HTML page of the site, keyed by output file path; None for pages the memo says are unchanged."""
     check_templates(env, config)
     pages: dict[str, bytes | None] = {}

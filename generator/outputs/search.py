@@ -1,4 +1,7 @@
-"""Article pages → the search bundle: Pagefind's full-text index, in shards, plus our own facets file.
+"""Articles → the search bundle: Pagefind's full-text index, in shards, plus our own facets file.
+
+Pagefind indexes each article's search document (templates/_search.html: what its page shows of
+its title, date and body, with the same marks), which makes the bundle the page would.
 
 Pagefind has no incremental mode (upstream Pagefind #71), and indexing costs about a millisecond a
 page, so one edit would re-index the whole site. Articles are therefore split into shards by a hash
