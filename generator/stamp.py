@@ -10,6 +10,7 @@ which the page memo keeps cheap.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import threading
@@ -70,11 +71,10 @@ def check_stamp(config: SiteConfig, inputs: str, last: LastBuild) -> StampCheck:
 
 def outputs_check(config: SiteConfig, last: LastBuild) -> Callable[[], bool]:
     """Start outputs_as_recorded; the function returned waits for its answer (call it whatever
-    happens, so that the child is waited for). Where the process can
-    fork and runs no other thread (a `digest build`), the 15,000 stats run in a child process, on the
-    other core, while the build goes on — in a thread each stat would wait for the GIL, 150 ms for
-    10 ms of work. Elsewhere (Windows; `digest serve`, whose server and watcher are threads) they
-    run when the answer is asked for."""
+    happens, so that the child is waited for). Where the process can fork and runs no other thread
+    (a `digest build`), the 15,000 stats run in a child process, on the other core, while the build
+    goes on — in a thread each stat would wait for the GIL, 150 ms for 10 ms of work. Elsewhere
+    (Windows; `digest serve`, whose server and watcher are threads) they run when asked for."""
     if not hasattr(os, "fork") or threading.active_count() > 1:
         return lambda: outputs_as_recorded(config, last)
     readable, writable = os.pipe()
@@ -84,11 +84,14 @@ def outputs_check(config: SiteConfig, last: LastBuild) -> Callable[[], bool]:
         try:
             # Last in line for a core: the build's Pagefind run needs one now, the build itself the
             # other; the answer is wanted only at the end, when the build waits for Pagefind anyway.
-            os.nice(19)
+            with contextlib.suppress(OSError):
+                os.nice(19)
             answer = b"1" if outputs_as_recorded(config, last) else b"0"
         finally:
-            os.write(writable, answer)
-            os._exit(0)
+            try:
+                os.write(writable, answer)
+            finally:
+                os._exit(0)  # whatever happened: never back into the build
     os.close(writable)
     answered: list[bool] = []
 
