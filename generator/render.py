@@ -223,7 +223,7 @@ class PageGroup:
     it is, see _reaching), and `shape` what else the key is made of but the salt: which articles, in
     what order, with which term or month or neighbours. When none of those articles changed and the
     shape is the same, the key is known to be what it was, so it is not even made (see
-    PageMemo.keep_unchanged_group).
+    PageMemo.pages_to_remake).
     """
 
     name: str
@@ -235,8 +235,8 @@ class PageGroup:
     # that an edit reaching one or two of those articles makes their pages alone (see
     # PageMemo.pages_to_remake): a title edit remakes one page of the home page's 500, and one
     # article page of a group of 128.
-    pages: Callable[[], dict[str, tuple[str, ...]]] | None = None
-    plan_of: Callable[[str], PagePlan] | None = None
+    pages: Callable[[], dict[str, tuple[str, ...]]]
+    plan_of: Callable[[str], PagePlan]
 
 
 def _digests(articles: Iterable[Article | None], look: Lookup) -> str:
@@ -269,20 +269,15 @@ def render_site(site: Site, config: SiteConfig, env: jinja2.Environment,
             for plan in group.plans():
                 make(plan)
             return
-        if group.pages is not None and group.plan_of is not None:
-            partly = memo.pages_to_remake(group.name, group.shows, group.pages, changed, group.shape)
-            if partly is not None:
-                kept, remake = partly
-                pages.update(dict.fromkeys(kept))
-                for file in remake:
-                    make(group.plan_of(file))
-                return
-            kept = None
-        else:
-            kept = memo.keep_unchanged_group(group.name, group.shows, changed, group.shape)
-        if kept is None:
-            fingerprint = memo.fingerprint(group.key())
-            kept = memo.keep_group(group.name, fingerprint)
+        partly = memo.pages_to_remake(group.name, group.shows, group.pages, changed, group.shape)
+        if partly is not None:
+            kept, remake = partly
+            pages.update(dict.fromkeys(kept))
+            for file in remake:
+                make(group.plan_of(file))
+            return
+        fingerprint = memo.fingerprint(group.key())
+        kept = memo.keep_group(group.name, fingerprint)
         if kept is not None:
             pages.update(dict.fromkeys(kept))
             return

@@ -201,14 +201,14 @@ def facets(site: Site, config: SiteConfig, shards: list[int], fragments: Fragmen
 
     # Each entry is kept between builds by what it shows (see fragments.py): a title or tag edit
     # encodes one entry anew, not 10,000 (0.2 s) — or, with the last build's file, reads none back.
-    kept = lambda a: fragments.get("facet", a.card_digest, lambda: entry(a)) if fragments else entry(a)  # noqa: E731
+    entry_of = lambda a: fragments.get("facet", a.card_digest, lambda: entry(a)) if fragments else entry(a)  # noqa: E731
     if previous is not None:
         entries, changed = previous
-        entries = [kept(a) if a.slug in changed else line for a, line in zip(site.articles, entries)]
+        entries = [entry_of(a) if a.slug in changed else line for a, line in zip(site.articles, entries)]
     else:
         if fragments is not None:
             fragments.preload("facet")
-        entries = [kept(a) for a in site.articles]
+        entries = [entry_of(a) for a in site.articles]
     rest = {"shards": shards,
             "taxonomies": [{"key": t.key, "singular": t.singular, "title": t.title} for t in config.taxonomies],
             "terms": terms}
