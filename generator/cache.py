@@ -22,15 +22,21 @@ from . import code_version, warm
 from .config import SiteConfig
 from .fragments import Fragments
 from .lastbuild import GroupRow, LastBuild
+from .content import ParsedPage, PreviousBody
 from .index import IndexMemory, PreviousIndex
-from .model import Article, Problem, Site, Taxonomy, Term
+from .model import Article, IndexChanges, Problem, Site, Taxonomy, Term
 from .write import atomic_write
 
-FORMAT = 4
-INDEX_FORMAT = 3
+FORMAT = 5
+INDEX_FORMAT = 4
 # The fingerprint of a group or file kept or made without its key (see keep_unchanged_group): no key
 # matches it, so such files are kept again by their shape alone.
 MADE_WITHOUT_KEY = "-"
+# Whether an index's changes may have moved a page's shape (see PageMemo._same_shape).
+Moved = Callable[[IndexChanges], bool]
+# A page's row: size, mtime_ns, the hash of its bytes, its problems (JSON), its body's digest and the
+# digest of its body's Markdown (None for a page without an article).
+PageRow = tuple[int, int, str, str, "str | None", "str | None"]
 
 
 def cache_file(config: SiteConfig) -> Path:
@@ -47,7 +53,7 @@ def cache_key(config: SiteConfig) -> str:
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS info (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS pages (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
-                                  sha TEXT NOT NULL, problems TEXT NOT NULL, body TEXT);
+                                  sha TEXT NOT NULL, problems TEXT NOT NULL, body TEXT, source TEXT);
 CREATE TABLE IF NOT EXISTS articles (page TEXT PRIMARY KEY, %s);
 CREATE TABLE IF NOT EXISTS bodies (digest TEXT PRIMARY KEY, html TEXT NOT NULL);
 """
@@ -61,17 +67,17 @@ _SCHEMA %= ", ".join(f'"{name}"' for name in _COLUMNS)
 class ContentCache:
     """Parsed pages by path, each with the stat and hash of the bytes it came from.
 
-    Pages (stat, hash, problems, body digest) and their articles (every field but the body) are
+    Pages (stat, hash, problems, body digest, the digest of the body's Markdown) and their articles (every field but the body) are
     tables; bodies are a table of their own, read one by one, only for pages that are rendered again.
     A build therefore reads little more than front matter.
     """
 
     key: str
     file: Path | None = None
-    entries: dict[str, tuple[int, int, str, str, str | None]] = field(default_factory=dict)
+    entries: dict[str, PageRow] = field(default_factory=dict)
     notice: str = ""
     used: set[str] = field(default_factory=set)
-    changed: dict[str, tuple[int, int, str, str, str | None]] = field(default_factory=dict)
+    changed: dict[str, PageRow] = field(default_factory=dict)
     new_articles: dict[str, Article | None] = field(default_factory=dict)  # page → its article as parsed now
     new_bodies: dict[str, str] = field(default_factory=dict)
     _db: sqlite3.Connection | None = None
@@ -107,15 +113,23 @@ class ContentCache:
                     for line, message, warning in json.loads(self.entries[path][3])]
         return articles, problems
 
-    def store(self, path: str, stat: os.stat_result, data: bytes, article: Article | None, body_html: str,
-              problems: tuple[Problem, ...]) -> None:
+    def store(self, path: str, stat: os.stat_result, data: bytes, parsed: ParsedPage) -> None:
+        article = parsed.article
         self.changed[path] = (stat.st_size, stat.st_mtime_ns, hashlib.sha256(data).hexdigest(),
-                              json.dumps([[p.line, p.message, p.warning] for p in problems], ensure_ascii=False),
-                              article.body_digest if article else None)
+                              json.dumps([[p.line, p.message, p.warning] for p in parsed.problems], ensure_ascii=False),
+                              article.body_digest if article else None, parsed.source if article else None)
         self.new_articles[path] = article
         if article is not None:
             warm.keep(("article", path), (self.key, self.changed[path][2]), article)
-            self.new_bodies[article.body_digest] = body_html
+            self.new_bodies[article.body_digest] = parsed.body_html
+
+    def previous_body(self, path: str) -> PreviousBody | None:
+        """The body the last parse of this page made, to be reused if its Markdown is unchanged."""
+        entry = self.entries.get(path)
+        if entry is None or entry[4] is None or entry[5] is None:
+            return None
+        html = self.body(entry[4])
+        return PreviousBody(entry[5], html) if html is not None else None
 
     def body(self, digest: str) -> str | None:
         """A body stored by an earlier build, by the hash of its HTML."""
@@ -146,7 +160,7 @@ class ContentCache:
                 db.executemany("DELETE FROM pages WHERE path = ?", [(p,) for p in gone])
                 db.executemany("DELETE FROM articles WHERE page = ?",
                                [(p,) for p in sorted({*gone, *self.new_articles}) if not self.new_articles.get(p)])
-                db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?)",
+                db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?)",
                                [(p, *row) for p, row in sorted(self.changed.items())])
                 db.executemany(f"INSERT OR REPLACE INTO articles VALUES (?{', ?' * len(_COLUMNS)})",
                                [(p, *_columns(a)) for p, a in sorted(self.new_articles.items()) if a is not None])
@@ -212,7 +226,7 @@ def load_cache(config: SiteConfig) -> ContentCache:
         if info.get("key") == key:
             # A long-running process keeps the pages table as its last save left it (see warm.py).
             entries = warm.recall(("content entries", file), info.get("token")) or {row[0]: tuple(row[1:]) for row in db.execute(
-                "SELECT path, size, mtime_ns, sha, problems, body FROM pages")}
+                "SELECT path, size, mtime_ns, sha, problems, body, source FROM pages")}
             return ContentCache(key, file, entries, _db=db)  # type: ignore[arg-type]
         notice = f"{file}: made by other code (another version) or settings; rebuilt it"
     except sqlite3.Error as err:
@@ -257,10 +271,11 @@ class PageMemo:
     # the same; None when it is not (settings, templates, term names: every key differs).
     changed: frozenset[str] | None = None
     changed_cards: frozenset[str] | None = None  # the same, by what other pages show of them (card_digest)
-    # Each group's or file's shape this build, by name (see keep_unchanged_group); `same_index`: the
-    # site's index_key is the last build's, so every shape is as recorded and none need be made.
+    # Each group's or file's shape this build, by name (see keep_unchanged_group); `index_changes`: how
+    # the site's index differs from the last build's (None: not known), so that a shape the changes
+    # cannot have moved is known to be as recorded, and need not be made.
     shapes: dict[str, str] = field(default_factory=dict)
-    same_index: bool = False
+    index_changes: IndexChanges | None = None
     fragments: Fragments | None = None  # cards and search entries kept from earlier builds (fragments.py)
     site_state: dict[str, Any] = field(default_factory=dict)  # what `changed` is worked out from next time
     theme: str = ""  # templates_digest of the templates this build uses, read once for all that needs it
@@ -324,10 +339,10 @@ class PageMemo:
         return value
 
     def keep_unchanged(self, path: str, shows: Iterable[str], changed: frozenset[str] | None,
-                       shape: Callable[[], str]) -> bool:
+                       shape: Callable[[], str], moved: Moved | None = None) -> bool:
         """keep_unchanged_group for one file: kept (True) if it shows none of the `changed` articles,
         its shape and the salt are the same, and the file is as the last build left it."""
-        same = self._same_shape(path, shape)
+        same = self._same_shape(path, shape, moved)
         old = self.last.files.get(path)
         if changed is None or not same or old is None or not changed.isdisjoint(shows) or not self._intact(path, old[2]):
             return False
@@ -358,21 +373,23 @@ class PageMemo:
         self.fingerprints[path] = MADE_WITHOUT_KEY
 
     def keep_unchanged_group(self, name: str, shows: Iterable[str], changed: frozenset[str] | None,
-                             shape: Callable[[], str]) -> list[str] | None:
+                             shape: Callable[[], str], moved: Moved | None = None) -> list[str] | None:
         """keep_group without a fingerprint, for a group whose key is known to be what it was: its
         pages show none of the `changed` articles (`self.changed`, or those reaching them), its
         `shape` is the last build's, and the salt is the same (else `changed` is None).
 
         `shape` names what the key depends on besides the salt and the fields of the articles in
         `shows`: which articles, in what order, with which term, month or neighbours. Made only when
-        the site's index changed; recorded for the next build whether the group is kept or not."""
-        old = self._reusable(name, changed, shape)
+        the site's index changed in a way that may have `moved` it (see _same_shape); recorded for
+        the next build whether the group is kept or not."""
+        old = self._reusable(name, changed, shape, moved)
         if old is None or changed is None or not changed.isdisjoint(shows):
             return None
         return self.keep_group(name, old[0])
 
     def pages_to_remake(self, name: str, shows: Iterable[str], pages: Callable[[], Mapping[str, Iterable[str]]],
-                        changed: frozenset[str] | None, shape: Callable[[], str]) -> tuple[list[str], list[str]] | None:
+                        changed: frozenset[str] | None, shape: Callable[[], str],
+                        moved: Moved | None = None) -> tuple[list[str], list[str]] | None:
         """keep_unchanged_group page by page (`pages`: each file and the articles its key depends on):
         when the group's shape and the salt are the last build's, every page is kept but those that
         depend on a `changed` article (and any file not as the last build left it). Returns the files
@@ -380,7 +397,7 @@ class PageMemo:
 
         A title edit reaches one page of the home page's 500, and the pages of the dozen articles
         listing it as related, one or two in each of a dozen groups of 128: the others need no key."""
-        old = self._reusable(name, changed, shape)
+        old = self._reusable(name, changed, shape, moved)
         if old is None or changed is None:
             return None
         if changed.isdisjoint(shows):
@@ -409,10 +426,11 @@ class PageMemo:
         return {digest for digests in gone for digest in digests.split(" ")} - \
             {digest for slug in (self.changed or ()) if slug in now for digest in now[slug].split(" ")}
 
-    def _reusable(self, name: str, changed: frozenset[str] | None, shape: Callable[[], str]) -> GroupRow | None:
+    def _reusable(self, name: str, changed: frozenset[str] | None, shape: Callable[[], str],
+                  moved: Moved | None) -> GroupRow | None:
         """The last build's row of group `name` if the salt and the group's shape are the same (its
         shape recorded for the next build either way); None if the group must be keyed whole."""
-        same = self._same_shape(name, shape)
+        same = self._same_shape(name, shape, moved)
         old = self.last.groups.get(name)
         return old if same and changed is not None else None
 
@@ -421,10 +439,15 @@ class PageMemo:
         if self.fragments is not None:
             self.fragments.close()
 
-    def _same_shape(self, name: str, shape: Callable[[], str]) -> bool:
-        """Record the shape of `name` for the next build; is it the last build's?"""
+    def _same_shape(self, name: str, shape: Callable[[], str], moved: Moved | None = None) -> bool:
+        """Record the shape of `name` for the next build; is it the last build's?
+
+        Shapes are made of the index: one the index's changes since the last build cannot have
+        `moved` (none, or none that reach it: a tag edit moves the pages of a few terms and of the
+        articles whose related lists changed) is the last build's, and is not made."""
         old = self.last.shapes.get(name)
-        if self.same_index and old is not None:  # the index is what shapes are made of
+        changes = self.index_changes
+        if old is not None and changes is not None and (changes.none or (moved is not None and not moved(changes))):
             self.shapes[name] = old
             return True
         now = self.shapes[name] = hashlib.sha256(shape().encode("utf-8")).hexdigest()
@@ -455,9 +478,12 @@ def load_memo(last: LastBuild, output_dir: Path, salt: str, site: Site, files_in
         changed = frozenset(slug for slug, _, _ in differ)
         changed_cards = frozenset(slug for slug, was, digests in differ if was.split(" ")[1] != digests.split(" ")[1])
     # Fragments made under another salt are of no use: not even looked for.
+    # How the index differs from the last build's: known when it was made from the last build's
+    # (or is the same).
+    changes = IndexChanges(site.index_key) if before.get("index") == site.index_key else \
+        site.changes if site.changes is not None and site.changes.since == before.get("index") else None
     return PageMemo(output_dir, salt, last, files_intact=files_intact, changed=changed,
-                    changed_cards=changed_cards, site_state=state, theme=theme,
-                    same_index=before.get("index") == site.index_key,
+                    changed_cards=changed_cards, site_state=state, theme=theme, index_changes=changes,
                     fragments=Fragments(record if changed is not None else None, salt))
 
 
@@ -470,12 +496,13 @@ def remembered_index(config: SiteConfig) -> IndexMemory:
     at 10,000 articles). One file, `index.json`: a tag edit reads and writes it once."""
     file = config.cache_path("index.json")
 
-    def remember(key: str, head: str, digests: Mapping[str, str], compute):  # type: ignore[no-untyped-def]
+    def remember(key: str, head: str, digests: Mapping[str, str], months: tuple[tuple[int, int, int], ...],
+                 compute):  # type: ignore[no-untyped-def]
         # The index is a function of its key alone, so one kept in memory with the same key is right;
         # the last one made in this process is a right starting point whatever is on disk now.
         kept = warm.recall(("index", file), key)
         if kept is not None:
-            return kept
+            return (*kept, IndexChanges(key))
         previous = warm.recall(("index made", file), "last")
         if previous is None:
             try:
@@ -486,19 +513,20 @@ def remembered_index(config: SiteConfig) -> IndexMemory:
                         term[6]) for term in t["terms"])) for t in data["taxonomies"])
                     related = tuple((slug, tuple(others)) for slug, others in data["related"])
                     if data["key"] == key:
-                        return warm.keep(("index", file), key, (taxonomies, related))
-                    previous = PreviousIndex(data["head"], data["digests"], taxonomies, dict(related),
-                                             frozenset(data["filled"]))
+                        return (*warm.keep(("index", file), key, (taxonomies, related)), IndexChanges(key))
+                    previous = PreviousIndex(data["key"], data["head"], data["digests"], taxonomies, dict(related),
+                                             frozenset(data["filled"]), tuple(tuple(m) for m in data["months"]))
             except (OSError, ValueError, KeyError, TypeError, IndexError):
                 pass
-        taxonomies, related, filled = compute(previous)
+        taxonomies, related, filled, changes = compute(previous)
         plain = [{"key": t.key, "terms": [[term.taxonomy, term.name, term.slug, term.description, term.articles,
                                            term.related, term.parent] for term in t.terms]} for t in taxonomies]
         text = json.dumps({"format": INDEX_FORMAT, "version": code_version(), "key": key, "head": head, "digests": digests,
-                           "taxonomies": plain, "related": related, "filled": sorted(filled)},
+                           "taxonomies": plain, "related": related, "filled": sorted(filled), "months": months},
                           ensure_ascii=False, separators=(",", ":"))
         atomic_write(file, text.encode("utf-8"), durable=False)
-        warm.keep(("index made", file), "last", PreviousIndex(head, dict(digests), taxonomies, dict(related), filled))
-        return warm.keep(("index", file), key, (taxonomies, related))
+        warm.keep(("index made", file), "last", PreviousIndex(key, head, dict(digests), taxonomies, dict(related),
+                                                               filled, months))
+        return (*warm.keep(("index", file), key, (taxonomies, related)), changes)
 
     return remember

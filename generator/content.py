@@ -172,15 +172,32 @@ def _fields(mapping: YamlMapping, path: str, config: SiteConfig) -> tuple[dict[s
 
 @dataclass(frozen=True, slots=True)
 class ParsedPage:
-    """One page parsed: its Article (None for drafts and pages with errors), body HTML and problems."""
+    """One page parsed: its Article (None for drafts and pages with errors), body HTML and problems;
+    `source`, the digest of the body's Markdown (see PreviousBody)."""
 
     article: Article | None
     body_html: str
     problems: tuple[Problem, ...]
+    source: str = ""
 
 
-def parse_page(text: str, path: str, config: SiteConfig) -> ParsedPage:
-    """One page's text → an Article (None for drafts or errors), its body HTML and its problems."""
+@dataclass(frozen=True, slots=True)
+class PreviousBody:
+    """The body an earlier parse of the same page made: the digest of its Markdown and its HTML.
+    A front-matter edit (a tag, a title, a date) leaves the body as it was, and re-rendering it —
+    loading Python-Markdown, 30-40 ms — would only make the same HTML again."""
+
+    source: str
+    html: str
+
+
+def source_digest(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def parse_page(text: str, path: str, config: SiteConfig, previous: PreviousBody | None = None) -> ParsedPage:
+    """One page's text → an Article (None for drafts or errors), its body HTML and its problems.
+    Given the `previous` body of this page, its HTML is reused if the Markdown is the same."""
     try:
         source = split_front_matter(text, path)
     except InputError as err:
@@ -192,12 +209,16 @@ def parse_page(text: str, path: str, config: SiteConfig) -> ParsedPage:
     problems = [*yaml_problems, *problems]
     if any(not p.warning for p in problems) or values.get("draft"):
         return ParsedPage(None, "", tuple(problems))
-    deep = too_deep(source.body)
-    if deep:
-        problems.append(Problem(path, source.body_line + deep - 1, f"nested more than {MAX_NESTING} lists or quotes "
-                                                                    f"deep; flatten it"))
-        return ParsedPage(None, "", tuple(problems))
-    body_html = render_markdown(source.body, config.allow_raw_html)
+    body_source = source_digest(source.body)
+    if previous is not None and previous.source == body_source:
+        body_html = previous.html  # the same Markdown, with the same settings (see cache_key): the same HTML
+    else:
+        deep = too_deep(source.body)
+        if deep:
+            problems.append(Problem(path, source.body_line + deep - 1, f"nested more than {MAX_NESTING} lists or "
+                                                                        f"quotes deep; flatten it"))
+            return ParsedPage(None, "", tuple(problems))
+        body_html = render_markdown(source.body, config.allow_raw_html)
     summary = values.get("summary") or trim_to_sentence(first_paragraph_text(body_html))
     article = Article(
         slug=values.get("slug") or slugify_title(values["title"]),
@@ -217,7 +238,7 @@ def parse_page(text: str, path: str, config: SiteConfig) -> ParsedPage:
         problems.append(Problem(path, mapping.line_of("title"), "the title has no letters or digits to make a "
                                                                 "slug from; add `slug:`"))
         return ParsedPage(None, "", tuple(problems))
-    return ParsedPage(article, body_html, tuple(problems))
+    return ParsedPage(article, body_html, tuple(problems), body_source)
 
 
 ContentListing = tuple[list[tuple[str, os.stat_result]], list[str]]
@@ -295,7 +316,7 @@ def load_articles(config: SiteConfig, display_root: Path, cache: ContentCache | 
     shown = lambda name: name[len(root):] if name.startswith(root) else name  # noqa: E731
     problems += [Problem(shown(link), 1, "skipped: a link to a file outside content/", warning=True)
                  for link in outside]
-    jobs: list[tuple[str, bytes, os.stat_result]] = []
+    jobs: list[tuple[str, bytes, os.stat_result, PreviousBody | None]] = []
     for name, stat in pages:
         path = shown(name)
         if stat.st_size > MAX_FILE_BYTES:  # checked before reading, so a huge file costs no memory
@@ -303,19 +324,21 @@ def load_articles(config: SiteConfig, display_root: Path, cache: ContentCache | 
                                              f"for one page; split it"))
             continue
         data = None
+        previous = None
         if cache is not None:
             hit, data = cache.lookup(path, name, stat)
             if hit:
                 continue
-        jobs.append((path, data if data is not None else Path(name).read_bytes(), stat))
-    parsed_pages = _parse_all([(path, data, config) for path, data, _ in jobs])
-    for (path, data, stat), parsed in zip(jobs, progress(parsed_pages, len(jobs), "parsing content")):
+            previous = cache.previous_body(path)
+        jobs.append((path, data if data is not None else Path(name).read_bytes(), stat, previous))
+    parsed_pages = _parse_all([(path, data, config, previous) for path, data, _, previous in jobs])
+    for (path, data, stat, _), parsed in zip(jobs, progress(parsed_pages, len(jobs), "parsing content")):
         problems.extend(parsed.problems)
         if parsed.article is not None:
             articles.append(parsed.article)
             bodies[parsed.article.body_digest] = parsed.body_html
         if cache is not None and not any(not p.warning for p in parsed.problems):
-            cache.store(path, stat, data, parsed.article, parsed.body_html, parsed.problems)
+            cache.store(path, stat, data, parsed)
     if cache is not None:
         reused, found = cache.reused()
         articles.extend(reused)
@@ -329,15 +352,15 @@ def load_articles(config: SiteConfig, display_root: Path, cache: ContentCache | 
 PARALLEL_PAGES = 200  # below this, starting worker processes costs more than it saves
 
 
-def _parse_file(job: tuple[str, bytes, SiteConfig]) -> ParsedPage:
-    path, data, config = job
+def _parse_file(job: tuple[str, bytes, SiteConfig, PreviousBody | None]) -> ParsedPage:
+    path, data, config, previous = job
     try:
-        return parse_page(decode(data, path), path, config)
+        return parse_page(decode(data, path), path, config, previous)
     except InputError as err:
         return ParsedPage(None, "", err.problems)
 
 
-def _parse_all(jobs: list[tuple[str, bytes, SiteConfig]]) -> Iterable[ParsedPage]:
+def _parse_all(jobs: list[tuple[str, bytes, SiteConfig, PreviousBody | None]]) -> Iterable[ParsedPage]:
     """Parse pages, in order; many pages (a cold build) on every core, since Python-Markdown is
     most of a cold build's time."""
     return parallel_map(_parse_file, jobs, PARALLEL_PAGES)

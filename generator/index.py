@@ -12,30 +12,35 @@ from datetime import datetime, timezone
 from typing import AbstractSet, Callable, Iterable, Mapping
 
 from .config import SiteConfig
-from .model import Article, Month, Site, Taxonomy, Term, TermInfo
+from .model import Article, IndexChanges, Month, Site, Taxonomy, Term, TermInfo
 from .slugs import slug_for_term
 
 RelatedMap = tuple[tuple[str, tuple[str, ...]], ...]
+MonthRuns = tuple[tuple[int, int, int], ...]  # see month_runs
 
 
 @dataclass(frozen=True, slots=True)
 class PreviousIndex:
-    """An earlier build's index and what it was made from: the settings and data files (`head`,
-    hashed) and each article's index_digest, by slug; its taxonomies, related map, and the articles
-    whose related lists were filled up by nearness in time."""
+    """An earlier build's index (its `key`) and what it was made from: the settings and data files
+    (`head`, hashed) and each article's index_digest, by slug, newest first; its taxonomies, related
+    map, the articles whose related lists were filled up by nearness in time, and its months as
+    (year, month, number of articles)."""
 
+    key: str
     head: str
     digests: Mapping[str, str]
     taxonomies: tuple[Taxonomy, ...]
     related: Mapping[str, tuple[str, ...]]
     filled: frozenset[str]
+    months: MonthRuns
 
 
-# (key, this build's head and digests, compute) → the taxonomies and related map: those of the last
-# build if its key was the same, else compute(that build's index, or None), which may start from it.
-IndexMemory = Callable[[str, str, Mapping[str, str],
-                        Callable[["PreviousIndex | None"], tuple[tuple[Taxonomy, ...], RelatedMap, frozenset[str]]]],
-                       tuple[tuple[Taxonomy, ...], RelatedMap]]
+Computed = tuple[tuple[Taxonomy, ...], RelatedMap, frozenset[str], "IndexChanges | None"]
+# (key, this build's head, digests and month runs, compute) → the taxonomies, related map and changes:
+# those of the last build if its key was the same (no changes), else compute(that build's index, or
+# None), which may start from it.
+IndexMemory = Callable[[str, str, Mapping[str, str], MonthRuns, Callable[["PreviousIndex | None"], Computed]],
+                       tuple[tuple[Taxonomy, ...], RelatedMap, "IndexChanges | None"]]
 RELATED_TERMS = 8
 MIN_RELATED = 3
 
@@ -317,7 +322,9 @@ def build_site(articles: Iterable[Article], config: SiteConfig, term_data: Mappi
     head = hashlib.sha256(index_head(config, term_data).encode("utf-8")).hexdigest()
     digests = {a.slug: a.index_digest for a in ordered}
 
-    def compute(previous: PreviousIndex | None = None) -> tuple[tuple[Taxonomy, ...], RelatedMap, frozenset[str]]:
+    months = build_months(ordered)
+
+    def compute(previous: PreviousIndex | None = None) -> Computed:
         if previous is not None and previous.head != head:  # made from other settings or data files
             previous = None
         changed: set[str] = set()
@@ -334,18 +341,43 @@ def build_site(articles: Iterable[Article], config: SiteConfig, term_data: Mappi
             return related_articles(ordered, terms, weights, config.related_count, only)
 
         if previous is None:
-            return taxonomies, *ranked(None)
+            return taxonomies, *ranked(None), None
         by_slug = {a.slug: a for a in ordered}
-        return taxonomies, *update_related(previous, changed, by_slug, terms, weights, config.related_count, ranked)
+        related, filled = update_related(previous, changed, by_slug, terms, weights, config.related_count, ranked)
+        return taxonomies, related, filled, index_changes(previous, digests, months, taxonomies, related)
 
     key = index_key(ordered, config, term_data)
-    taxonomies, related_map = memory(key, head, digests, compute) if memory else compute()[:2]
+    taxonomies, related_map, changes = memory(key, head, digests, month_runs(months), compute) if memory \
+        else (*compute()[:2], None)
     return Site(
         articles=ordered,
         taxonomies=taxonomies,
-        months=build_months(ordered),
+        months=months,
         related=related_map,
         build_time=build_time(ordered),
         bodies=bodies,
         index_key=key,
+        changes=changes,
+    )
+
+
+def month_runs(months: Iterable[Month]) -> MonthRuns:
+    """(year, month, number of articles) of each month: with the articles' order, what months are."""
+    return tuple((m.year, m.month, len(m.articles)) for m in months)
+
+
+def index_changes(previous: PreviousIndex, digests: Mapping[str, str], months: tuple[Month, ...],
+                  taxonomies: tuple[Taxonomy, ...], related: RelatedMap) -> IndexChanges:
+    """How this index differs from `previous`. Terms the edit did not reach are the previous index's
+    own objects (see build_taxonomy), so most compare by identity."""
+    before = {(t.key, term.slug): term for t in previous.taxonomies for term in t.terms}
+    now = {(t.key, term.slug): term for t in taxonomies for term in t.terms}
+    terms = {name for name, term in now.items() if before.get(name) is not term and before.get(name) != term}
+    terms.update(before.keys() - now.keys())
+    return IndexChanges(
+        since=previous.key,
+        # digests are by slug, newest first: the same keys in the same order are the same order
+        order=list(previous.digests) != list(digests) or previous.months != month_runs(months),
+        terms=frozenset(terms),
+        related=frozenset(slug for slug, others in related if previous.related.get(slug) != others),
     )

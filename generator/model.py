@@ -142,6 +142,22 @@ class Taxonomy:
 
 
 @dataclass(frozen=True, slots=True)
+class IndexChanges:
+    """How an index differs from the one with the key `since`: whether the articles' order or their
+    months do (an article added, removed or redated), which terms (taxonomy, slug) differ, came or
+    went, and which articles' related lists differ or are new."""
+
+    since: str
+    order: bool = False
+    terms: frozenset[tuple[str, str]] = frozenset()
+    related: frozenset[str] = frozenset()
+
+    @property
+    def none(self) -> bool:
+        return not (self.order or self.terms or self.related)
+
+
+@dataclass(frozen=True, slots=True)
 class Site:
     """Everything the render stage needs: articles newest first, taxonomies, timeline, related."""
 
@@ -154,6 +170,9 @@ class Site:
     # A hash of all that taxonomies, months and related articles are made from (index.index_key): two
     # sites with the same one have them the same, so pages differ only where articles' fields do.
     index_key: str = ""
+    # What of the index differs from an earlier one's (None: not known), so that the page memo need
+    # not work out again the shape of a page the change cannot have reached (see cache.PageMemo).
+    changes: IndexChanges | None = None
 
     def body(self, article: Article) -> str:
         return self.bodies[article.body_digest]

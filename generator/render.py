@@ -20,7 +20,7 @@ from .cache import PageMemo
 from .charts import MONTH_NAMES, month_chart, monthly_counts
 from .config import SiteConfig, TaxonomyConfig
 from .fragments import Fragments
-from .model import Article, InputError, Month, MonthLink, Problem, Site, Term, TermLink
+from .model import Article, IndexChanges, InputError, Month, MonthLink, Problem, Site, Term, TermLink
 from .slugs import slug_for_term
 
 
@@ -237,6 +237,8 @@ class PageGroup:
     # article page of a group of 128.
     pages: Callable[[], dict[str, tuple[str, ...]]]
     plan_of: Callable[[str], PagePlan]
+    # Whether changes to the index may have moved the shape (see PageMemo._same_shape).
+    moved: Callable[[IndexChanges], bool]
 
 
 def _digests(articles: Iterable[Article | None], look: Lookup) -> str:
@@ -269,7 +271,7 @@ def render_site(site: Site, config: SiteConfig, env: jinja2.Environment,
             for plan in group.plans():
                 make(plan)
             return
-        partly = memo.pages_to_remake(group.name, group.shows, group.pages, changed, group.shape)
+        partly = memo.pages_to_remake(group.name, group.shows, group.pages, changed, group.shape, group.moved)
         if partly is not None:
             kept, remake = partly
             pages.update(dict.fromkeys(kept))
@@ -366,9 +368,11 @@ def _paginate(items: tuple[str, ...], first_path: str, size: int) -> Iterator[tu
 def _list_pages(slugs: tuple[str, ...], first_path: str, template: str, look: Lookup, key: Callable[[], str],
                 context: Callable[[], dict[str, Any]] = dict, shared: Callable[[], str] = str,
                 later: tuple[Callable[[], str], Callable[[], dict[str, Any]]] | None = None,
-                first_shows_all: bool = False) -> PageGroup:
+                first_shows_all: bool = False, moved: Callable[[IndexChanges], bool] = lambda c: c.order) -> PageGroup:
     """The pages of one list; `key` and `context` are what its pages share besides their articles
-    (`later`: another key and context for the pages after the first, which show less).
+    (`later`: another key and context for the pages after the first, which show less). `moved`: may
+    changes to the index have moved its shape — by default, a list of articles in date order moves
+    when their order or months do.
 
     The group's key is `shared` — all that `key` depends on but the list's articles, made cheaply —
     and the articles' digests; `key` itself is made only if the group has to be made again.
@@ -393,7 +397,7 @@ def _list_pages(slugs: tuple[str, ...], first_path: str, template: str, look: Lo
                 for file, (_, pagination, page_slugs) in paged().items()}
 
     return PageGroup(first_path or "index", slugs, group_key, lambda: (plan(*page) for page in paged().values()),
-                     lambda: f"{shared()}|{' '.join(slugs)}", depends, lambda file: plan(*paged()[file]))
+                     lambda: f"{shared()}|{' '.join(slugs)}", depends, lambda file: plan(*paged()[file]), moved)
 
 
 ARTICLES_A_GROUP = 128
@@ -413,9 +417,12 @@ def _article_pages(site: Site, look: Lookup) -> Iterator[PageGroup]:
         key = lambda p=plans: "\n".join(f"{plan.template}|{plan.path}|{plan.key}" for plan in p())  # noqa: E731
         shape = lambda m=members: look.links(m)  # noqa: E731
         files = cache(lambda m=members: {urls.file_for(urls.article_path(a.slug)): a for a in m})
-        yield PageGroup(f"articles#{number}/{count}", [a.slug for a in members], key, lambda p=plans: iter(p()), shape,
+        slugs = [a.slug for a in members]
+        # Its shape is each page's neighbours and related articles.
+        moved = lambda changes, s=slugs: changes.order or not changes.related.isdisjoint(s)  # noqa: E731
+        yield PageGroup(f"articles#{number}/{count}", slugs, key, lambda p=plans: iter(p()), shape,
                         lambda f=files: {file: (a.slug,) for file, a in f().items()},
-                        lambda file, f=files: _article_plan(f()[file], look))
+                        lambda file, f=files: _article_plan(f()[file], look), moved)
 
 
 def _article_plan(article: Article, look: Lookup) -> PagePlan:
@@ -531,7 +538,8 @@ def _term_pages(term: Term, config: TaxonomyConfig, look: Lookup) -> PageGroup:
     rest = cache(lambda: {"term": bare(), "taxonomy": config, "chart": None, "related_terms": []})
     return _list_pages(term.articles, urls.term_path(term.taxonomy, term.slug), "term.html", look, key, first,
                        lambda: f"{look.digest(term)}|{look.digest(config)}",
-                       later=(lambda: f"{bare_digest()}|{look.digest(config)}", rest), first_shows_all=True)
+                       later=(lambda: f"{bare_digest()}|{look.digest(config)}", rest), first_shows_all=True,
+                       moved=lambda changes: (term.taxonomy, term.slug) in changes.terms)
 
 
 def _link(term: Term) -> TermLink:

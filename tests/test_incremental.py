@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -35,7 +36,7 @@ def _page(i: int, title: str, day: int, topics: list[str], companies: list[str],
             f"companies: [{', '.join(companies)}]\n---\n{body}\n")
 
 
-EDITS = st.sampled_from(["add", "delete", "retitle", "redate", "retopic", "recompany", "body", "summary", "template",
+EDITS = st.sampled_from(["add", "delete", "retitle", "redate", "retopic", "recompany", "untag", "body", "summary", "template",
                          "card-words", "search-doc", "site", "data", "damage"])
 
 
@@ -56,6 +57,12 @@ def _apply(edit: str, n: int, root: Path) -> None:
         page.write_text(page.read_text().replace("topics: [", f"topics: [Topic {n % 3}, ", 1))
     elif edit == "recompany":
         page.write_text(page.read_text().replace("companies: [", "companies: [Globex, ", 1))
+    elif edit == "untag":  # its first topic, or company, goes: it may leave others' related lists
+        text = page.read_text()
+        for field in ("topics", "companies"):
+            if f"\n{field}: []" not in text:
+                page.write_text(re.sub(rf"^{field}: \[[^,\]]*(, )?", f"{field}: [", text, count=1, flags=re.M))
+                break
     elif edit == "summary":  # shown on every page listing or linking the article; its slug stays
         text = page.read_text()
         kept = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("summary: "))
@@ -98,6 +105,7 @@ def _apply(edit: str, n: int, root: Path) -> None:
 @example(edits=[("add", 0), ("delete", 1)], in_memory=False)  # one article fewer, as many search shards
 @example(edits=[("redate", 1), ("redate", 10)], in_memory=False)  # the second into a month that exists
 @example(edits=[("data", 1), ("data", 2)], in_memory=False)  # a description edited: no article changes
+@example(edits=[("retopic", 1), ("retopic", 4), ("untag", 4)], in_memory=False)  # leaves p1's related list
 def test_incremental_build_equals_clean_build(edits, in_memory, tmp_path_factory, monkeypatch) -> None:
     """`in_memory`: the builds run as under `digest serve`, keeping what they read between them (warm.py)."""
     monkeypatch.setattr(search, "SHARD_PAGES", 2)  # 5 pages in 4 search shards; adding or deleting re-shards
@@ -142,6 +150,29 @@ def test_unchanged_pages_come_from_the_cache(make_site, monkeypatch) -> None:
     result = build(config)
     assert result.site is not None and result.report.written == ()
     assert snapshot(config.output_dir) == before
+
+
+def test_a_front_matter_edit_reuses_the_body_and_a_body_edit_renders_it(make_site, monkeypatch) -> None:
+    config = load_config(make_site({"content/a.md": "---\ntitle: A\nslug: a\ndate: 2021-01-01\n---\nThe *first* body.\n"}))
+    build(config)
+    import generator.content as content
+
+    real = content.render_markdown
+    rendered: list[str] = []
+    monkeypatch.setattr(content, "render_markdown", lambda text, *a: rendered.append(text) or real(text, *a))
+    page = config.content_dir / "a.md"
+    page.write_text(page.read_text().replace("title: A", "title: A retitled\ntopics: [AI]"))
+    build(config)
+    assert rendered == []
+    html = (config.output_dir / "articles/a/index.html").read_text()
+    assert "A retitled" in html and "The <em>first</em> body." in html
+    page.write_text(page.read_text().replace("first", "second"))
+    build(config)
+    assert rendered == ["The *second* body.\n"]
+    assert "The <em>second</em> body." in (config.output_dir / "articles/a/index.html").read_text()
+    clean = config.with_overrides(output_dir=config.output_dir.parent / "clean")
+    build(clean, use_cache=False)
+    assert _tree(config.output_dir) == _tree(clean.output_dir)
 
 
 def test_a_no_change_build_does_nothing_but_repairs_a_damaged_output(make_site, run_cli) -> None:

@@ -59,13 +59,15 @@ def _entry(article: Article, config: SiteConfig, body_html: str) -> ET.Element:
 def render_feeds(site: Site, config: SiteConfig, memo: PageMemo | None = None) -> dict[str, bytes | None]:
     """The site feed and one per term of every taxonomy that has feeds on (None: unchanged on disk)."""
     by_slug = {a.slug: a for a in site.articles}
-    wanted = [("feed.xml", config.title, "", tuple(a.slug for a in site.articles))]
+    # Each with whether changes to the index may have moved which articles it lists (see PageMemo._same_shape).
+    wanted = [("feed.xml", config.title, "", tuple(a.slug for a in site.articles), lambda c: c.order)]
     for taxonomy, tax_config in zip(site.taxonomies, config.taxonomies):
         if tax_config.feeds:
             wanted += [(urls.term_path(t.taxonomy, t.slug) + "feed.xml", f"{t.name} — {config.title}",
-                        urls.term_path(t.taxonomy, t.slug), t.articles) for t in taxonomy.terms]
+                        urls.term_path(t.taxonomy, t.slug), t.articles,
+                        lambda c, name=(t.taxonomy, t.slug): name in c.terms) for t in taxonomy.terms]
     files: dict[str, bytes | None] = {}
-    for path, title, page, slugs in wanted:
+    for path, title, page, slugs, moved in wanted:
         entries = [by_slug[s] for s in slugs[: config.feed_size]]
 
         def render() -> bytes:
@@ -74,7 +76,7 @@ def render_feeds(site: Site, config: SiteConfig, memo: PageMemo | None = None) -
         if memo is None:
             files[path] = render()
         elif memo.keep_unchanged(path, slugs[: config.feed_size], memo.changed,
-                                 lambda s=slugs: " ".join(s[: config.feed_size])):
+                                 lambda s=slugs: " ".join(s[: config.feed_size]), moved):
             files[path] = None  # its title and entries are what they were: no key needed
         else:
             files[path] = memo.produce(path, (title, page, tuple(a.digest for a in entries)), render)

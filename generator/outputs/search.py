@@ -332,7 +332,7 @@ class SearchJob:
         if memo is None:
             self.bundle[facets_file] = facets(site, self.config, shards)
         elif memo.keep_unchanged(facets_file, (a.slug for a in site.articles), memo.changed_cards,
-                                 lambda: f"{shards}|{' '.join(a.slug for a in site.articles)}"):
+                                 lambda: f"{shards}|{' '.join(a.slug for a in site.articles)}", lambda c: c.order):
             self.bundle[facets_file] = None  # no article's card changed, nor anything else: the same file
         else:  # a card changed (or the order, or the salt): the file is made again
             # With the order and salt the same, the last build's file has every other entry, a line

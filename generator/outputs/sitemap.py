@@ -19,10 +19,12 @@ def render_sitemap(html_files: list[str], site: Site, config: SiteConfig, memo: 
     pages = sorted(f for f in html_files if f != "404.html")
     if memo is None:
         return _sitemap(pages, site, config)
-    # All it shows: the pages and the articles' dates (not their titles or terms, so a tag edit that
-    # changes no page's path leaves it alone).
-    key = cache(lambda: "\n".join([*pages, *(f"{a.slug} {a.date.isoformat()}" for a in site.articles)]))
-    if memo.keep_unchanged("sitemap.xml", (), memo.changed, key):
+    # All it shows: the pages and the articles' days (not their titles or terms, so a tag edit that
+    # changes no page's path leaves it alone). Days as ordinals: 10,000 isoformat calls took 15 ms.
+    key = cache(lambda: "\n".join([*pages, *(a.slug for a in site.articles),
+                                   repr([a.date.toordinal() for a in site.articles])]))
+    # Its pages: those of the articles, months and terms.
+    if memo.keep_unchanged("sitemap.xml", (), memo.changed, key, lambda c: c.order or bool(c.terms)):
         return None
     return memo.produce("sitemap.xml", key(), lambda: _sitemap(pages, site, config))
 
