@@ -83,6 +83,17 @@ class ContentCache:
     _db: sqlite3.Connection | None = None
     _hits: list[str] = field(default_factory=list)
 
+    def changed_by_stat(self, listed: list[tuple[str, str, os.stat_result]]) -> list[tuple[str, str, os.stat_result]]:
+        """The pages (path, file, stat) whose size or modification time differ from their entry's, or
+        that have none; the others are hits, kept for `reused`. (One pass in a comprehension: 10,000
+        calls of `lookup` cost 15 ms of every edit.)"""
+        entries = self.entries
+        hits = {path for path, _, stat in listed if (entry := entries.get(path)) is not None
+                and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns}
+        self.used |= hits
+        self._hits += [path for path, _, _ in listed if path in hits]
+        return [page for page in listed if page[0] not in hits]
+
     def lookup(self, path: str, file: str, stat: os.stat_result) -> tuple[bool, bytes | None]:
         """(hit, the bytes if they had to be read). A hit is kept for `reused`, which decodes them all."""
         self.used.add(path)
@@ -102,7 +113,8 @@ class ContentCache:
         """The articles (drafts left out) and warnings of every page `lookup` found unchanged."""
         # A long-running process keeps each page's article by the page's hash (see warm.py); the rest
         # are read back from the table.
-        known = {path: warm.recall(("article", path), (self.key, self.entries[path][2])) for path in self._hits}
+        known = {path: warm.recall(("article", path), (self.key, self.entries[path][2])) for path in self._hits} \
+            if warm.enabled() else dict.fromkeys(self._hits)
         missing = {path for path, article in known.items() if article is None}
         rows = [row for row in self._db.execute("SELECT * FROM articles") if row[0] in missing] \
             if self._db is not None and missing else []

@@ -316,9 +316,11 @@ def load_articles(config: SiteConfig, display_root: Path, cache: ContentCache | 
     shown = lambda name: name[len(root):] if name.startswith(root) else name  # noqa: E731
     problems += [Problem(shown(link), 1, "skipped: a link to a file outside content/", warning=True)
                  for link in outside]
+    listed = [(name[len(root):] if name.startswith(root) else name, name, stat) for name, stat in pages]
+    if cache is not None:
+        listed = cache.changed_by_stat(listed)  # an edit: one page of 10,000
     jobs: list[tuple[str, bytes, os.stat_result, PreviousBody | None]] = []
-    for name, stat in pages:
-        path = shown(name)
+    for path, name, stat in listed:
         if stat.st_size > MAX_FILE_BYTES:  # checked before reading, so a huge file costs no memory
             problems.append(Problem(path, 1, f"{stat.st_size:,} bytes is over the {MAX_FILE_BYTES:,}-byte limit "
                                              f"for one page; split it"))

@@ -93,22 +93,20 @@ def build_taxonomy(key: str, articles: tuple[Article, ...], infos: tuple[TermInf
     members: dict[str, list[str]] = defaultdict(list)
     per_article: list[list[str]] = []
     written_as: list[tuple[str, str]] = []  # (slug, canonical name) of every name as written, counted below
-    for article in articles:
-        if read is not None and article.slug not in read:
-            continue
+    for article in articles if read is None else [a for a in articles if a.slug in read]:
         pairs = pairs_of(article)
         slugs = list(dict.fromkeys(slug for slug, _ in pairs))
         if remade is not None and remade.isdisjoint(slugs):
             continue
-        written_as += pairs
-        for slug in slugs:
+        written_as += pairs if remade is None else [pair for pair in pairs if pair[0] in remade]
+        for slug in slugs if remade is None else remade.intersection(slugs):
             members[slug].append(article.slug)
         per_article.append(slugs)
     named: dict[str, tuple[int, str]] = {}  # slug → the name most often written (ties: the first by sort)
     for (slug, name), count in Counter(written_as).items():
         if slug not in named or (-count, name) < named[slug]:
             named[slug] = (-count, name)
-    together = _co_occurrence(per_article)  # complete for every term made again: all its articles were read
+    together = _co_occurrence(per_article, remade)  # complete for every term made again: all its articles were read
     made = {slug: Term(
         taxonomy=key,
         name=named[slug][1],
@@ -124,9 +122,15 @@ def build_taxonomy(key: str, articles: tuple[Article, ...], infos: tuple[TermInf
     return Taxonomy(key, tuple(made[slug] for slug in sorted(made)))
 
 
-def _co_occurrence(per_article: list[list[str]]) -> dict[str, Counter[str]]:
+def _co_occurrence(per_article: list[list[str]], first: AbstractSet[str] | None = None) -> dict[str, Counter[str]]:
+    """How many articles each pair of terms shares, for pairs whose first term is in `first` (None:
+    all): the terms a tag edit makes again, not the thousands their articles also carry."""
     # Every ordered pair counted at once, in C; then split by first term.
-    pairs = Counter(chain.from_iterable(permutations(slugs, 2) for slugs in per_article if len(slugs) > 1))
+    if first is None:
+        pairs = Counter(chain.from_iterable(permutations(slugs, 2) for slugs in per_article if len(slugs) > 1))
+    else:
+        pairs = Counter((slug, other) for slugs in per_article for slug in slugs if slug in first
+                        for other in slugs if other != slug)
     together: dict[str, Counter[str]] = defaultdict(Counter)
     for (slug, other), shared in pairs.items():
         together[slug][other] = shared
@@ -266,21 +270,23 @@ def update_related(previous: PreviousIndex, changed: AbstractSet[str], articles:
 def canonicalise_terms(articles: Iterable[Article], config: SiteConfig,
                        term_data: Mapping[str, tuple[TermInfo, ...]]) -> list[Article]:
     """Rewrite each article's term names through the data files' aliases."""
+    articles = list(articles)
     maps = {t.key: canonical_names(term_data.get(t.key, ())) for t in config.taxonomies}
-    canonical: dict[tuple[str, str], str] = {}  # (taxonomy, name as written) → its canonical name, worked out once
+    # Each name as written, once (a few hundred names on 10,000 articles): most are no alias, and
+    # then no article is looked at again.
+    written = {(key, name) for article in articles for key, names in article.terms for name in names}
+    canonical = {(key, name): found for key, name in written
+                 if (found := maps[key].get(slug_for_term(name), name)) != name}
+    if not canonical:
+        return articles
+    renamed = {name for _, name in canonical}
     result = []
     for article in articles:
-        renamed = False
-        for key, names in article.terms:
-            for name in names:
-                found = canonical.get((key, name))
-                if found is None:
-                    found = canonical[(key, name)] = maps[key].get(slug_for_term(name), name)
-                renamed = renamed or found != name
-        if not renamed:  # as after most edits: no alias written, nothing to rebuild
-            result.append(article)
+        if all(renamed.isdisjoint(names) for _, names in article.terms) \
+                or not any((key, name) in canonical for key, names in article.terms for name in names):
+            result.append(article)  # (the second test: a name renamed in another taxonomy only)
             continue
-        terms = tuple((key, tuple(dict.fromkeys(canonical[(key, n)] for n in names))) for key, names in article.terms)
+        terms = tuple((key, tuple(dict.fromkeys(canonical.get((key, n), n) for n in names))) for key, names in article.terms)
         result.append(article._replace(terms=terms).sealed())
     return result
 
