@@ -41,6 +41,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     config = _site_config(args)
     result = build(config, strict=args.strict)
+    _KEPT_UNTIL_EXIT[:] = [result]  # see run()
     if args.timings:
         print(f"Stages:\n{timing.report()}", file=sys.stderr)
     for warning in result.warnings:
@@ -266,6 +267,9 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_KEPT_UNTIL_EXIT: list[object] = []  # the last build's result (see run)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
@@ -285,8 +289,10 @@ def run() -> None:
     A one-shot command ends with all it built still in memory. Python would then walk it with the
     cycle collector and free it object by object — 0.1 s after a 10,000-article build, a tenth of an
     edit rebuild — where the operating system takes the memory back at once. So the collector stays
-    off (builds and ingests turn it off anyway, see timing.without_cyclic_gc) and the process leaves
-    by os._exit once its output is flushed. `digest serve` runs for hours: it turns the collector on.
+    off (builds and ingests turn it off anyway, see timing.without_cyclic_gc), what a build made is
+    kept referenced (_KEPT_UNTIL_EXIT: else it is freed, object by object, as the command returns)
+    and the process leaves by os._exit once its output is flushed. `digest serve` runs for hours:
+    it turns the collector on.
     """
     gc.disable()
     code = main()

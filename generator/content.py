@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, NamedTuple
 
 from .config import RESERVED_FIELDS, SiteConfig
 from .markup import MAX_NESTING, first_paragraph_text, plain_text, render_markdown, too_deep, trim_to_sentence
@@ -241,7 +241,14 @@ def parse_page(text: str, path: str, config: SiteConfig, previous: PreviousBody 
     return ParsedPage(article, body_html, tuple(problems), body_source)
 
 
-ContentListing = tuple[list[tuple[str, os.stat_result]], list[str]]
+class FileStat(NamedTuple):
+    """What a build reads of a page's stat: enough to tell that it changed."""
+
+    st_size: int
+    st_mtime_ns: int
+
+
+ContentListing = tuple[list[tuple[str, FileStat]], list[str]]
 
 
 def content_files(content_dir: Path) -> ContentListing:
@@ -251,7 +258,7 @@ def content_files(content_dir: Path) -> ContentListing:
     points inside content/. Plain os.scandir: at 10,000 pages, pathlib's objects cost a second.
     """
     root = os.path.realpath(content_dir)
-    pages: list[tuple[str, os.stat_result]] = []
+    pages: list[tuple[str, FileStat]] = []
     outside: list[str] = []
 
     def walk(folder: str) -> None:
@@ -268,7 +275,8 @@ def content_files(content_dir: Path) -> ContentListing:
                 if entry.is_symlink() and not os.path.realpath(entry.path).startswith(root + os.sep):
                     outside.append(entry.path)
                 else:
-                    pages.append((entry.path, entry.stat()))
+                    stat = entry.stat()
+                    pages.append((entry.path, FileStat(stat.st_size, stat.st_mtime_ns)))
 
     walk(str(content_dir))
     return sorted(pages, key=lambda page: page[0]), sorted(outside)
@@ -319,7 +327,7 @@ def load_articles(config: SiteConfig, display_root: Path, cache: ContentCache | 
     listed = [(name[len(root):] if name.startswith(root) else name, name, stat) for name, stat in pages]
     if cache is not None:
         listed = cache.changed_by_stat(listed)  # an edit: one page of 10,000
-    jobs: list[tuple[str, bytes, os.stat_result, PreviousBody | None]] = []
+    jobs: list[tuple[str, bytes, FileStat, PreviousBody | None]] = []
     for path, name, stat in listed:
         if stat.st_size > MAX_FILE_BYTES:  # checked before reading, so a huge file costs no memory
             problems.append(Problem(path, 1, f"{stat.st_size:,} bytes is over the {MAX_FILE_BYTES:,}-byte limit "

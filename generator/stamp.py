@@ -10,10 +10,8 @@ which the page memo keeps cheap.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
-import threading
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -23,6 +21,7 @@ from . import __version__
 from .config import SiteConfig
 from .content import ContentListing
 from .lastbuild import LastBuild
+from .parallel import in_child
 
 _CODE = Path(__file__).resolve().parent
 
@@ -71,39 +70,15 @@ def check_stamp(config: SiteConfig, inputs: str, last: LastBuild) -> StampCheck:
 
 def outputs_check(config: SiteConfig, last: LastBuild) -> Callable[[], bool]:
     """Start outputs_as_recorded; the function returned waits for its answer (call it whatever
-    happens, so that the child is waited for). Where the process can fork and runs no other thread
-    (a `digest build`), the 15,000 stats run in a child process, on the other core, while the build
-    goes on — in a thread each stat would wait for the GIL, 150 ms for 10 ms of work. Elsewhere
-    (Windows; `digest serve`, whose server and watcher are threads) they run when asked for."""
-    if not hasattr(os, "fork") or threading.active_count() > 1:
+    happens, so that the child is waited for). Where the process can fork (see parallel.in_child),
+    the 15,000 stats run in a child process, on the other core, while the build goes on; elsewhere
+    they run when asked for."""
+    # Last in line for a core: the build's Pagefind run needs one now, the build itself the other;
+    # the answer is wanted only at the end, when the build waits for Pagefind anyway.
+    wait = in_child(lambda: b"1" if outputs_as_recorded(config, last) else b"0", nice=True)
+    if wait is None:
         return lambda: outputs_as_recorded(config, last)
-    readable, writable = os.pipe()
-    child = os.fork()
-    if child == 0:  # nothing here may return into the build, flush its output or touch its files
-        answer = b"0"
-        try:
-            # Last in line for a core: the build's Pagefind run needs one now, the build itself the
-            # other; the answer is wanted only at the end, when the build waits for Pagefind anyway.
-            with contextlib.suppress(OSError):
-                os.nice(19)
-            answer = b"1" if outputs_as_recorded(config, last) else b"0"
-        finally:
-            try:
-                os.write(writable, answer)
-            finally:
-                os._exit(0)  # whatever happened: never back into the build
-    os.close(writable)
-    answered: list[bool] = []
-
-    def wait() -> bool:  # may be asked again: the child is waited for once
-        if not answered:
-            with os.fdopen(readable, "rb") as pipe:
-                answer = pipe.read(1)
-            os.waitpid(child, 0)
-            answered.append(answer == b"1")  # nothing (the child died): not known to be intact, so not trusted
-        return answered[0]
-
-    return wait
+    return lambda: wait() == b"1"  # nothing (the child failed): not known to be intact, so not trusted
 
 
 def outputs_as_recorded(config: SiteConfig, last: LastBuild) -> bool:
