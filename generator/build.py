@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from . import code_version, warm
 from .cache import ContentCache, PageMemo, load_cache, load_memo, remembered_index, templates_digest
@@ -13,7 +13,7 @@ from .config import SiteConfig
 from .content import ContentListing, content_files, load_articles
 from .index import build_site
 from .lastbuild import LastBuild, listings, load_last_build, record_file, save_last_build, stat_outputs
-from .model import InputError, Problem, Site
+from .model import Article, InputError, Problem, Site
 from .terms import load_redirects
 from .termdata import load_term_data
 from .timing import stage, without_cyclic_gc
@@ -76,28 +76,41 @@ def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | N
     # Pagefind or the XML writers, and loading them would be most of its time.
     from .outputs.assets import read_static
     from .outputs.feeds import render_feeds
-    from .outputs.search import SearchJob
+    from .outputs.search import EarlyRun, SearchJob, start_early
     from .outputs.sitemap import render_extras, render_sitemap
     from .render import check_templates, make_environment, render_redirects, render_site, template_errors
 
     root = config.config_path.parent
-    with stage("load content"):
-        term_data = {t.key: load_term_data(config.data_dir, t.key, root) for t in config.taxonomies}
-        articles, warnings, bodies = load_articles(config, root, cache, listing)
-    if strict and warnings:
-        raise _as_errors(warnings)
     with stage("load templates"):
         theme = templates_digest(config.templates_dir)
         env = warm.kept_or("templates", (repr(config), theme),
                            lambda: make_environment(config, config.cache_path("jinja") if cache else None))
+    shards_memo = search_memo() if search and search_memo else None
+    early: list[EarlyRun] = []
+
+    def start_search_early(parsed: list[Article], bodies: Mapping[str, str], pages: int) -> None:
+        # A guess (see start_early), so nothing it meets may fail the build: the build finds it again.
+        if shards_memo is not None and pages == 1:
+            try:
+                with stage("start search early"):
+                    run = start_early(config, env, theme, shards_memo.last.articles, parsed, bodies)
+            except Exception:  # noqa: BLE001
+                run = None
+            early.extend([run] if run else [])
+
     search_job: SearchJob | None = None
     try:
+        with stage("load content"):
+            term_data = {t.key: load_term_data(config.data_dir, t.key, root) for t in config.taxonomies}
+            articles, warnings, bodies = load_articles(config, root, cache, listing, start_search_early)
+        if strict and warnings:
+            raise _as_errors(warnings)
         if search:
-            # Pagefind reads what articles say, not what the index adds: it starts now, and runs
-            # while the site is indexed and rendered.
+            # Pagefind reads what articles say, not what the index adds: it starts now (if it has not
+            # already), and runs while the site is indexed and rendered.
             with stage("start search"), template_errors(config):
                 check_templates(env, config)
-                search_job = SearchJob(articles, bodies, config, env, theme, search_memo() if search_memo else None)
+                search_job = SearchJob(articles, bodies, config, env, theme, shards_memo, early[0] if early else None)
         with stage("index"):
             site = build_site(articles, config, term_data, bodies, remembered_index(config) if cache is not None else None)
         with stage("load memo"):
@@ -119,6 +132,8 @@ def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | N
     finally:
         if search_job is not None:
             search_job.cancel()
+        elif early:  # the build failed before a search job could take the run over
+            early[0].cancel()
     return site, files, warnings, memo
 
 

@@ -310,11 +310,14 @@ class Bodies(Mapping[str, str]):
 
 
 def load_articles(config: SiteConfig, display_root: Path, cache: ContentCache | None = None,
-                  listing: ContentListing | None = None) -> tuple[tuple[Article, ...], tuple[Problem, ...], Bodies]:
+                  listing: ContentListing | None = None,
+                  on_parsed: Callable[[list[Article], Mapping[str, str], int], None] | None = None,
+                  ) -> tuple[tuple[Article, ...], tuple[Problem, ...], Bodies]:
     """Read and validate every page; raises InputError with all errors, returns warnings.
 
     With a cache, a page whose bytes are unchanged is not parsed again (nor its body read); only
-    pages without errors are kept in it.
+    pages without errors are kept in it. `on_parsed`, if given, is told what was parsed (its
+    articles, their bodies, and how many pages) before the others are read back from the cache.
     """
     articles: list[Article] = []
     problems: list[Problem] = []
@@ -349,6 +352,8 @@ def load_articles(config: SiteConfig, display_root: Path, cache: ContentCache | 
             bodies[parsed.article.body_digest] = parsed.body_html
         if cache is not None and not any(not p.warning for p in parsed.problems):
             cache.store(path, stat, data, parsed)
+    if on_parsed is not None:
+        on_parsed(list(articles), bodies, len(jobs))
     if cache is not None:
         reused, found = cache.reused()
         articles.extend(reused)

@@ -515,3 +515,48 @@ def test_the_output_check_runs_beside_the_build_in_another_process(make_site, tm
             assert (checker != os.getpid()) is (threads == 1), round
             build(clean, use_cache=False)
             assert _tree(config.output_dir) == _tree(clean.output_dir)
+
+
+def test_an_edited_body_is_indexed_before_the_other_articles_are_read(make_site, monkeypatch) -> None:
+    """Pagefind starts on the edited article's shard as soon as its page is parsed (start_early), and
+    the build takes that run over; a guess the build finds wrong is waited for and dropped."""
+    monkeypatch.setattr(search, "SHARD_PAGES", 2)  # 6 pages in 4 shards
+    config = load_config(make_site({f"content/p{i}.md": _page(i, f"Story {i}", 1 + i, ["AI"], ["Acme"], f"Body {i}.",
+                                                              slug=f"story-{i}") for i in range(6)}))
+    build(config)
+    runs: list[str] = []
+    real_run = search._run_pagefind
+    monkeypatch.setattr(search, "_run_pagefind", lambda site, *a: runs.append(site.name) or real_run(site, *a))
+    started: list[object] = []
+    real_start = search.start_early
+    monkeypatch.setattr(search, "start_early", lambda *a: started.append(real_start(*a)) or started[-1])
+    clean = config.with_overrides(output_dir=config.output_dir.with_name("clean"))
+
+    def same_as_clean() -> None:
+        shutil.rmtree(clean.output_dir, ignore_errors=True)
+        build(clean, use_cache=False)
+        assert _tree(config.output_dir) == _tree(clean.output_dir)
+
+    page = config.content_dir / "p3.md"
+    page.write_text(page.read_text() + "\nMore words.\n")
+    build(config)
+    count = search.shard_count(6)
+    assert started[-1] is not None and runs == [f"{count}-{search.shard_of('story-3', count)}"]
+    same_as_clean()
+    # A topic added: its search document is the same, so nothing starts and nothing is indexed.
+    runs.clear()
+    page.write_text(page.read_text().replace("topics: [", "topics: [Cloud, "))
+    build(config)
+    assert started[-1] is None and runs == []
+    same_as_clean()
+    # A body edit and, in the same build, a page of another shard deleted: the early run is not the
+    # one the build needs (two shards are stale); it is dropped, and both are indexed again.
+    runs.clear()
+    other = next(i for i in range(6) if search.shard_of(f"story-{i}", count) != search.shard_of("story-3", count))
+    page.write_text(page.read_text() + "\nEven more.\n")
+    (config.content_dir / f"p{other}.md").unlink()
+    build(config)
+    shards = {f"{count}-{search.shard_of(f'story-{i}', count)}" for i in (3, other)}
+    assert started[-1] is not None and len(runs) == 3
+    assert runs[0] == f"{count}-{search.shard_of('story-3', count)}" and sorted(runs[1:]) == sorted(shards)
+    same_as_clean()
