@@ -67,8 +67,9 @@ _SCHEMA %= ", ".join(f'"{name}"' for name in _COLUMNS)
 class ContentCache:
     """Parsed pages by path, each with the stat and hash of the bytes it came from.
 
-    Pages (stat, hash, problems, body digest, the digest of the body's Markdown) and their articles (every field but the body) are
-    tables; bodies are a table of their own, read one by one, only for pages that are rendered again.
+    Pages (stat, hash, problems, body digest, the digest of the body's Markdown) and their articles
+    (every field but the body) are tables; bodies are a table of their own, read one by one, only for
+    pages that are rendered again (or whose front matter alone changed: see content.PreviousBody).
     A build therefore reads little more than front matter.
     """
 

@@ -286,7 +286,8 @@ def canonicalise_terms(articles: Iterable[Article], config: SiteConfig,
                 or not any((key, name) in canonical for key, names in article.terms for name in names):
             result.append(article)  # (the second test: a name renamed in another taxonomy only)
             continue
-        terms = tuple((key, tuple(dict.fromkeys(canonical.get((key, n), n) for n in names))) for key, names in article.terms)
+        terms = tuple((key, tuple(dict.fromkeys(canonical.get((key, n), n) for n in names)))
+                      for key, names in article.terms)
         result.append(article._replace(terms=terms).sealed())
     return result
 

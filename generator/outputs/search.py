@@ -27,6 +27,7 @@ import subprocess
 import tempfile
 import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import AbstractSet, Any, Callable, Iterable, Mapping
@@ -271,12 +272,16 @@ def _search_doc(template: jinja2.Template, article: Article, bodies: Mapping[str
     return lambda: template.render(article=article, body=Markup(bodies[article.body_digest])).encode("utf-8")
 
 
+@dataclass(frozen=True, slots=True)
 class EarlyRun:
-    """Pagefind started on one shard before the other articles are read back (see start_early)."""
+    """Pagefind started on one shard before the other articles are read back (see start_early):
+    shard `number` of `count`, staged in `made`."""
 
-    def __init__(self, count: int, number: int, made: Path, future: Future[dict[str, bytes]],
-                 pool: ThreadPoolExecutor):
-        self.count, self.number, self.made, self.future, self.pool = count, number, made, future, pool
+    count: int
+    number: int
+    made: Path
+    future: Future[dict[str, bytes]]
+    pool: ThreadPoolExecutor
 
     def cancel(self) -> None:
         """Wait for the run (it cleans up after itself); its result is not used."""
