@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import threading
 from typing import Callable, Sequence, TypeVar
 
@@ -66,3 +67,12 @@ def in_child(work: Callable[[], bytes], nice: bool = False) -> Callable[[], byte
         return answered[0]
 
     return wait
+
+
+_NICE = shutil.which("nice")
+
+
+def niced(command: list[str], level: int) -> list[str]:
+    """`command` run at a lower priority (`nice -n level`) where there is a `nice` command: work
+    started beside the build, on a machine of few cores, takes what the build leaves."""
+    return [_NICE, "-n", str(level), *command] if _NICE else command

@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
+import sys
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Callable
 
 from . import __version__
 from .config import SiteConfig
 from .content import ContentListing
-from .lastbuild import LastBuild
-from .parallel import in_child
+from .lastbuild import LastBuild, record_file
+from .outputcheck import outputs_match
+from .parallel import in_child, niced
 
 _CODE = Path(__file__).resolve().parent
 
@@ -70,15 +72,40 @@ def check_stamp(config: SiteConfig, inputs: str, last: LastBuild) -> StampCheck:
 
 def outputs_check(config: SiteConfig, last: LastBuild) -> Callable[[], bool]:
     """Start outputs_as_recorded; the function returned waits for its answer (call it whatever
-    happens, so that the child is waited for). Where the process can fork (see parallel.in_child),
-    the 15,000 stats run in a child process, on the other core, while the build goes on; elsewhere
-    they run when asked for."""
+    happens, so that the check is waited for). The 15,000 stats run on the other core while the
+    build goes on: in a forked child where the process can fork (see parallel.in_child), else in a
+    new interpreter reading the record itself (see outputcheck.py), else when asked for."""
     # Last in line for a core: the build's Pagefind run needs one now, the build itself the other;
     # the answer is wanted only at the end, when the build waits for Pagefind anyway.
     wait = in_child(lambda: b"1" if outputs_as_recorded(config, last) else b"0", nice=True)
     if wait is None:
+        wait = _spawned_check(config, last)
+    if wait is None:
         return lambda: outputs_as_recorded(config, last)
-    return lambda: wait() == b"1"  # nothing (the child failed): not known to be intact, so not trusted
+    return lambda: wait() == b"1"  # nothing (the check failed): not known to be intact, so not trusted
+
+
+def _spawned_check(config: SiteConfig, last: LastBuild) -> Callable[[], bytes | None] | None:
+    """outputcheck.py in a new interpreter (started without fork: safe beside threads), for the record
+    `last` was read from; None where it cannot start."""
+    record = record_file(config)
+    if not last.token or not record.is_file():
+        return None
+    try:
+        process = subprocess.Popen(niced([sys.executable, "-m", "generator.outputcheck", str(record),
+                                          str(config.output_dir), last.token], 19),
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    except OSError:
+        return None
+    answered: list[bytes | None] = []
+
+    def wait() -> bytes | None:
+        if not answered:
+            out, _ = process.communicate()
+            answered.append(out.strip() if process.returncode == 0 else None)
+        return answered[0]
+
+    return wait
 
 
 def outputs_as_recorded(config: SiteConfig, last: LastBuild) -> bool:
@@ -87,16 +114,4 @@ def outputs_as_recorded(config: SiteConfig, last: LastBuild) -> bool:
     listed = last.listed
     stamped = list(last.files.items()) if not last.whole else \
         [(path, row) for path, row in last.files.items() if path.rpartition("/")[0] not in listed]  # see LastBuild.whole
-    try:
-        folder = os.open(config.output_dir, os.O_RDONLY)
-    except OSError:
-        return False
-    try:
-        stats = map(partial(os.stat, dir_fd=folder), (path for path, _ in stamped))
-        if not all(s.st_mtime_ns == row[1] and s.st_size == row[0] for s, (_, row) in zip(stats, stamped)):
-            return False
-        return all(tuple(sorted(os.listdir(f"{config.output_dir}/{name}"))) == names for name, names in listed.items())
-    except OSError:
-        return False
-    finally:
-        os.close(folder)
+    return outputs_match(str(config.output_dir), stamped, listed)

@@ -474,10 +474,12 @@ def test_after_each_kind_of_edit_the_next_build_finds_nothing_to_do(make_site, r
 
 
 def test_the_output_check_runs_beside_the_build_in_another_process(make_site, tmp_path) -> None:
-    """An edit build checks that output/ is as recorded (15,000 stats at 10,000 articles) in a child
-    process while it renders; with other threads running (as under `digest serve`) it may not fork,
-    and checks in its own process. Either way a page changed by hand is found and made again."""
+    """An edit build checks that output/ is as recorded (15,000 stats at 10,000 articles) in another
+    process while it renders: a forked child, or — with other threads running, as under `digest
+    serve`, where it may not fork — a new interpreter reading the record itself. Either way a page
+    changed by hand is found and made again."""
     import os
+    import subprocess
     import threading
 
     from generator import stamp
@@ -487,21 +489,30 @@ def test_the_output_check_runs_beside_the_build_in_another_process(make_site, tm
     build(config)
     seen = tmp_path / "checked-by"
     real = stamp.outputs_as_recorded
+    spawned: list[list[str]] = []
+    real_popen = subprocess.Popen
 
     def recording(config, last):  # type: ignore[no-untyped-def]
         with open(seen, "a") as log:
             log.write(f"{os.getpid()}\n")
         return real(config, last)
 
+    def popen(command, *args, **kwargs):  # type: ignore[no-untyped-def]
+        spawned.append(list(command))
+        return real_popen(command, *args, **kwargs)
+
     page = config.output_dir / "articles/story-2/index.html"
     clean = config.with_overrides(output_dir=config.output_dir.with_name("clean"))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(stamp, "outputs_as_recorded", recording)
+        patch.setattr(stamp.subprocess, "Popen", popen)
         for round, threads in enumerate([1, 2]):
             stop = threading.Event()
             other = [threading.Thread(target=stop.wait) for _ in range(threads - 1)]
             for thread in other:
                 thread.start()
+            seen.unlink(missing_ok=True)
+            spawned.clear()
             try:
                 page.write_bytes(b"changed by hand")
                 edited = config.content_dir / "p0.md"
@@ -511,8 +522,13 @@ def test_the_output_check_runs_beside_the_build_in_another_process(make_site, tm
                 stop.set()
                 for thread in other:
                     thread.join()
-            checker = int(seen.read_text().split()[-1])
-            assert (checker != os.getpid()) is (threads == 1), round
+            checkers = [int(pid) for pid in seen.read_text().split()] if seen.exists() else []
+            checked_in_a_new_interpreter = [c for c in spawned if "generator.outputcheck" in c]
+            if threads == 1:  # forked: the check ran in a child, not here
+                assert checkers and os.getpid() not in checkers and not checked_in_a_new_interpreter, round
+            else:  # beside threads: no fork, but a new interpreter; this process does not check
+                assert len(checked_in_a_new_interpreter) == 1 and not checkers, round
+            # The page changed by hand was found (a check answering "as recorded" would keep it).
             build(clean, use_cache=False)
             assert _tree(config.output_dir) == _tree(clean.output_dir)
 
@@ -560,3 +576,27 @@ def test_an_edited_body_is_indexed_before_the_other_articles_are_read(make_site,
     assert started[-1] is not None and len(runs) == 3
     assert runs[0] == f"{count}-{search.shard_of('story-3', count)}" and sorted(runs[1:]) == sorted(shards)
     same_as_clean()
+
+
+def test_the_spawned_output_check_reads_the_record_itself(make_site) -> None:
+    """outputcheck.py, as a new interpreter runs it: output/ as recorded → yes; a file touched, or a
+    record saved since by another build (another token) → no."""
+    import os
+    import subprocess
+    import sys
+
+    from generator.lastbuild import load_last_build, record_file
+
+    config = load_config(make_site({"content/a.md": _page(0, "A", 1, ["AI"], ["Acme"], "Body.")}))
+    build(config)
+    token = load_last_build(config).token
+
+    def check(token: str) -> str:
+        return subprocess.run([sys.executable, "-m", "generator.outputcheck", str(record_file(config)),
+                               str(config.output_dir), token], capture_output=True, text=True, check=True).stdout
+
+    assert check(token) == "1"
+    assert check("another build's") == "0"
+    page = config.output_dir / "articles/a/index.html"
+    os.utime(page, ns=(page.stat().st_atime_ns, page.stat().st_mtime_ns + 1))
+    assert check(token) == "0"
