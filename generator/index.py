@@ -106,7 +106,8 @@ def build_taxonomy(key: str, articles: tuple[Article, ...], infos: tuple[TermInf
     for (slug, name), count in Counter(written_as).items():
         if slug not in named or (-count, name) < named[slug]:
             named[slug] = (-count, name)
-    together = _co_occurrence(per_article, remade)  # complete for every term made again: all its articles were read
+    # Complete for every term made again: all its articles were read.
+    together = _co_occurrence(per_article, remade)
     made = {slug: Term(
         taxonomy=key,
         name=named[slug][1],
@@ -122,7 +123,8 @@ def build_taxonomy(key: str, articles: tuple[Article, ...], infos: tuple[TermInf
     return Taxonomy(key, tuple(made[slug] for slug in sorted(made)))
 
 
-def _co_occurrence(per_article: list[list[str]], first: AbstractSet[str] | None = None) -> dict[str, Counter[str]]:
+def _co_occurrence(per_article: list[list[str]],
+                   first: AbstractSet[str] | None = None) -> dict[str, Counter[str]]:
     """How many articles each pair of terms shares, for pairs whose first term is in `first` (None:
     all): the terms a tag edit makes again, not the thousands their articles also carry."""
     # Every ordered pair counted at once, in C; then split by first term.

@@ -1,5 +1,6 @@
 """Work spread over every core: pure per-item work, when there is enough of it to pay for the
-processes, and one piece of work done beside the build in a forked child."""
+processes; one piece of work done beside the build in a forked child; commands run beside it at a
+lower priority."""
 
 from __future__ import annotations
 

@@ -368,7 +368,8 @@ def _paginate(items: tuple[str, ...], first_path: str, size: int) -> Iterator[tu
 def _list_pages(slugs: tuple[str, ...], first_path: str, template: str, look: Lookup, key: Callable[[], str],
                 context: Callable[[], dict[str, Any]] = dict, shared: Callable[[], str] = str,
                 later: tuple[Callable[[], str], Callable[[], dict[str, Any]]] | None = None,
-                first_shows_all: bool = False, moved: Callable[[IndexChanges], bool] = lambda c: c.order) -> PageGroup:
+                first_shows_all: bool = False,
+                moved: Callable[[IndexChanges], bool] = lambda changes: changes.order) -> PageGroup:
     """The pages of one list; `key` and `context` are what its pages share besides their articles
     (`later`: another key and context for the pages after the first, which show less). `moved`: may
     changes to the index have moved its shape — by default, a list of articles in date order moves
