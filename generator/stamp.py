@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +87,8 @@ def outputs_check(config: SiteConfig, last: LastBuild) -> Callable[[], bool]:
 def _spawned_check(config: SiteConfig, last: LastBuild) -> Callable[[], bytes | None] | None:
     """outputcheck.py in a new interpreter (started without fork: safe beside threads), for the record
     `last` was read from; None where it cannot start."""
+    import subprocess  # here: a build whose stamp shows nothing changed never gets this far
+
     record = record_file(config)
     if not last.token or not record.is_file():
         return None

@@ -505,7 +505,7 @@ def test_the_output_check_runs_beside_the_build_in_another_process(make_site, tm
     clean = config.with_overrides(output_dir=config.output_dir.with_name("clean"))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(stamp, "outputs_as_recorded", recording)
-        patch.setattr(stamp.subprocess, "Popen", popen)
+        patch.setattr(subprocess, "Popen", popen)
         for round, threads in enumerate([1, 2]):
             stop = threading.Event()
             other = [threading.Thread(target=stop.wait) for _ in range(threads - 1)]
