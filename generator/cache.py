@@ -22,7 +22,7 @@ from . import code_version, warm
 from .config import SiteConfig
 from .fragments import Fragments
 from .lastbuild import GroupRow, LastBuild
-from .content import FileStat, ParsedPage, PreviousBody
+from .content import ParsedPage, PreviousBody
 from .index import IndexMemory, PreviousIndex
 from .model import Article, IndexChanges, Problem, Site, Taxonomy, Term
 from .write import atomic_write
@@ -84,7 +84,7 @@ class ContentCache:
     _db: sqlite3.Connection | None = None
     _hits: list[str] = field(default_factory=list)
 
-    def changed_by_stat(self, listed: list[tuple[str, str, FileStat]]) -> list[tuple[str, str, FileStat]]:
+    def changed_by_stat(self, listed: list[tuple[str, str, os.stat_result]]) -> list[tuple[str, str, os.stat_result]]:
         """The pages (path, file, stat) whose size or modification time differ from their entry's, or
         that have none; the others are hits, kept for `reused`. (One pass in a comprehension: 10,000
         calls of `lookup` cost 15 ms of every edit.)"""
@@ -95,7 +95,7 @@ class ContentCache:
         self._hits += [path for path, _, _ in listed if path in hits]
         return [page for page in listed if page[0] not in hits]
 
-    def lookup(self, path: str, file: str, stat: FileStat) -> tuple[bool, bytes | None]:
+    def lookup(self, path: str, file: str, stat: os.stat_result) -> tuple[bool, bytes | None]:
         """(hit, the bytes if they had to be read). A hit is kept for `reused`, which decodes them all."""
         self.used.add(path)
         entry = self.entries.get(path)
@@ -126,7 +126,7 @@ class ContentCache:
                     for line, message, warning in json.loads(self.entries[path][3])]
         return articles, problems
 
-    def store(self, path: str, stat: FileStat, data: bytes, parsed: ParsedPage) -> None:
+    def store(self, path: str, stat: os.stat_result, data: bytes, parsed: ParsedPage) -> None:
         article = parsed.article
         self.changed[path] = (stat.st_size, stat.st_mtime_ns, hashlib.sha256(data).hexdigest(),
                               json.dumps([[p.line, p.message, p.warning] for p in parsed.problems], ensure_ascii=False),

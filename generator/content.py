@@ -241,10 +241,7 @@ def parse_page(text: str, path: str, config: SiteConfig, previous: PreviousBody 
     return ParsedPage(article, body_html, tuple(problems), body_source)
 
 
-# What a build reads of a page's stat: st_size and st_mtime_ns, enough to tell that it changed.
-# (The os.stat_result itself: copying 10,000 of them into smaller tuples cost more than it saved.)
-FileStat = os.stat_result
-ContentListing = tuple[list[tuple[str, FileStat]], list[str]]
+ContentListing = tuple[list[tuple[str, os.stat_result]], list[str]]
 
 
 def content_files(content_dir: Path) -> ContentListing:
@@ -254,7 +251,7 @@ def content_files(content_dir: Path) -> ContentListing:
     points inside content/. Plain os.scandir: at 10,000 pages, pathlib's objects cost a second.
     """
     root = os.path.realpath(content_dir)
-    pages: list[tuple[str, FileStat]] = []
+    pages: list[tuple[str, os.stat_result]] = []
     outside: list[str] = []
 
     def walk(folder: str) -> None:
@@ -325,7 +322,7 @@ def load_articles(config: SiteConfig, display_root: Path, cache: ContentCache | 
     listed = [(name[len(root):] if name.startswith(root) else name, name, stat) for name, stat in pages]
     if cache is not None:
         listed = cache.changed_by_stat(listed)  # an edit: one page of 10,000
-    jobs: list[tuple[str, bytes, FileStat, PreviousBody | None]] = []
+    jobs: list[tuple[str, bytes, os.stat_result, PreviousBody | None]] = []
     for path, name, stat in listed:
         if stat.st_size > MAX_FILE_BYTES:  # checked before reading, so a huge file costs no memory
             problems.append(Problem(path, 1, f"{stat.st_size:,} bytes is over the {MAX_FILE_BYTES:,}-byte limit "

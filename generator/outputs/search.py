@@ -138,6 +138,21 @@ def _run_pagefind(site: Path, config: SiteConfig, alone: bool = True) -> dict[st
 _STAGED = ".staged.json"  # in a staging folder: the theme and each document's key, as staged
 
 
+def _staging_folder(config: SiteConfig) -> Path:
+    """Where each shard's documents are staged, in a folder `<shard count>-<shard>` (see _stage_docs)."""
+    return config.cache_path("pagefind", per_output=True)
+
+
+def _staged_keys(root: Path, theme: str) -> dict[str, str] | None:
+    """The key of each document staged in `root` (by its path), if they were staged with this theme;
+    None if not, or if the folder is not whole (its record is written last)."""
+    try:
+        staged = json.loads((root / _STAGED).read_bytes())
+        return dict(staged["docs"]) if staged["theme"] == theme else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _stage_docs(root: Path, theme: str, docs: dict[str, tuple[str, Callable[[], bytes]]]) -> None:
     """Make `root` hold exactly these search documents (path → its key and how to make it), for
     Pagefind to read. A folder kept between builds is brought up to date: a document staged with
@@ -145,11 +160,7 @@ def _stage_docs(root: Path, theme: str, docs: dict[str, tuple[str, Callable[[], 
     would cost a directory a page, a millisecond or more each on a busy disk, for an edit that
     changed one page."""
     record = root / _STAGED
-    try:
-        staged = json.loads(record.read_bytes())
-        keys = staged["docs"] if staged["theme"] == theme else {}
-    except (OSError, ValueError, KeyError, TypeError):
-        keys = {}
+    keys = _staged_keys(root, theme) or {}
     record.unlink(missing_ok=True)  # claims nothing until the folder is whole again (a build killed meanwhile)
     present = set(_html_below(root))
     for path in sorted(present - docs.keys()):
@@ -165,12 +176,7 @@ def _stage_docs(root: Path, theme: str, docs: dict[str, tuple[str, Callable[[], 
 
 def _staged_as(root: Path, theme: str, docs: Mapping[str, tuple[str, Any]]) -> bool:
     """Does `root` hold exactly these documents (path → key), staged with this theme?"""
-    try:
-        staged = json.loads((root / _STAGED).read_bytes())
-    except (OSError, ValueError):
-        return False
-    return isinstance(staged, dict) and staged.get("theme") == theme \
-        and staged.get("docs") == {path: key for path, (key, _) in docs.items()} \
+    return _staged_keys(root, theme) == {path: key for path, (key, _) in docs.items()} \
         and set(_html_below(root)) == docs.keys()
 
 
@@ -304,15 +310,11 @@ def start_early(config: SiteConfig, env: jinja2.Environment, theme: str, article
     (article,) = parsed
     count = shard_count(articles_before)
     number = shard_of(article.slug, count)
-    root = config.cache_path("pagefind", per_output=True) / f"{count}-{number}"
+    root = _staging_folder(config) / f"{count}-{number}"
     staging_theme = _staging_theme(config, theme)
-    try:
-        staged = json.loads((root / _STAGED).read_bytes())
-    except (OSError, ValueError):
-        return None
+    staged = _staged_keys(root, staging_theme)
     own = urls.file_for(urls.article_path(article.slug))
-    if not isinstance(staged, dict) or staged.get("theme") != staging_theme \
-            or own not in (staged.get("docs") or {}) or staged["docs"][own] == _doc_key(article):
+    if staged is None or own not in staged or staged[own] == _doc_key(article):
         # Another theme, or the article's slug is new: not a shard as it was. Or its document is the
         # same (a tag edit): nothing to index again.
         return None
@@ -320,7 +322,7 @@ def start_early(config: SiteConfig, env: jinja2.Environment, theme: str, article
     def unmade() -> bytes:
         raise _NotStaged
 
-    docs: dict[str, tuple[str, Callable[[], bytes]]] = {path: (key, unmade) for path, key in staged["docs"].items()}
+    docs: dict[str, tuple[str, Callable[[], bytes]]] = {path: (key, unmade) for path, key in staged.items()}
     docs[own] = (_doc_key(article), _search_doc(env.get_template("_search.html"), article, bodies))
     try:
         _stage_docs(root, staging_theme, docs)
@@ -395,7 +397,7 @@ class SearchJob:
         # Documents staged for Pagefind, shard by shard, kept between cached builds; those of another
         # shard count (the site grew past a power of two) would only take space. Each shard is staged
         # here, where its bodies are read, and indexed in the background at once.
-        staging = config.cache_path("pagefind", per_output=True) if memo is not None else None
+        staging = _staging_folder(config) if memo is not None else None
         if staging is not None and staging.is_dir():
             for folder in staging.iterdir():
                 if not folder.name.startswith(f"{count}-"):
