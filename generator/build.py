@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Mapping
 
 from . import code_version, warm
 from .cache import ContentCache, PageMemo, load_cache, load_memo, remembered_index, templates_digest
 from .config import SiteConfig
-from .content import ContentListing, content_files, load_articles
+from .content import load_articles
 from .index import build_site
 from .lastbuild import LastBuild, listings, load_last_build, record_file, save_last_build, stat_outputs
 from .model import Article, InputError, Problem, Site
 from .terms import load_redirects
 from .termdata import load_term_data
 from .timing import stage, without_cyclic_gc
-from .stamp import StampCheck, check_stamp, inputs_digest, outputs_check
+from .stamp import StampCheck, check_stamp, outputs_check
+from .survey import Survey, start_survey, survey
 from .write import MANIFEST, WriteReport, write_output
 
 
@@ -61,8 +62,16 @@ def _salt(config: SiteConfig, site: Site, theme: str) -> str:
            f"{pagefind_version()}"
 
 
+def _load_renderers() -> None:
+    """Import what rendering needs (Jinja, the feed and sitemap writers, Pagefind's driver): not at
+    the top, since a build its stamp shows to be up to date needs none of it, but while the survey
+    runs, since an edit build needs it all."""
+    from .outputs import assets, feeds, search, sitemap  # noqa: F401
+    from . import render  # noqa: F401
+
+
 def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | None = None,
-               memo_for: Callable[[str, Site, str], PageMemo] | None = None, listing: ContentListing | None = None,
+               memo_for: Callable[[str, Site, str], PageMemo] | None = None, found: Survey | None = None,
                search: bool = True, meanwhile: Callable[[], None] | None = None,
                search_memo: Callable[[], PageMemo] | None = None,
                ) -> tuple[Site, dict[str, bytes | None], tuple[Problem, ...], PageMemo | None]:
@@ -102,7 +111,7 @@ def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | N
     try:
         with stage("load content"):
             term_data = {t.key: load_term_data(config.data_dir, t.key, root) for t in config.taxonomies}
-            articles, warnings, bodies = load_articles(config, root, cache, listing, start_search_early)
+            articles, warnings, bodies = load_articles(config, root, cache, found, start_search_early)
         if strict and warnings:
             raise _as_errors(warnings)
         if search:
@@ -138,28 +147,30 @@ def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | N
 
 
 @without_cyclic_gc()
-def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cache: bool = True) -> BuildResult:
+def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cache: bool = True,
+          surveyed: Callable[[], Survey] | None = None) -> BuildResult:
     """Render everything, then write it; a problem anywhere leaves output/ as it was.
 
     With the cache (the default), a build whose inputs and output/ are as the last one left them does
     nothing (see stamp.py), and otherwise unchanged pages are neither parsed nor rendered again; the
-    result is byte-for-byte what a clean build writes.
+    result is byte-for-byte what a clean build writes. `surveyed`: the survey of content/ (see
+    survey.py) if the caller started it already.
     """
+    remembering = use_cache and write
     with stage("check stamp"):
-        listing = content_files(config.content_dir)  # read once: for the stamp, then for loading
-        remembering = use_cache and write
-        inputs = inputs_digest(config, listing) if remembering else ""
-        last = load_last_build(config, inputs) if remembering else LastBuild()
-        stamp = check_stamp(config, inputs, last) if remembering else None
+        surveyed = surveyed or start_survey(config, use_cache, stamp=remembering)
+        # Meanwhile (the survey runs in a child where it can): what an edit build needs next.
+        last = load_last_build(config) if remembering else LastBuild()
+        _load_renderers()
+        found = surveyed()
+        stamp = check_stamp(config, found, last) if remembering else None
     if stamp is not None and stamp.unchanged:
         if strict and last.warnings:
             raise _as_errors(last.warnings)
         return BuildResult(None, {}, WriteReport((), last.file_count, ()), last.warnings, last.articles,
                            dict(last.pages))
-    if remembering and not last.whole:  # same inputs, output/ changed: the page memo needs the rest of the record
-        whole = load_last_build(config)
-        stamp = stamp if whole.token == last.token else StampCheck(False, False)  # another build came between
-        last = whole
+    if not found.complete:  # it found output/ as the record says, which then changed
+        found = replace(survey(config, config.config_path.parent, use_cache, stamp=False), inputs=found.inputs)
     # An edit build need not know at once whether output/ is as the last build left it: it assumes so,
     # and checks meanwhile (15,000 stats at 10,000 articles, in another process where it can); if
     # not, it renders again without the assumption.
@@ -167,7 +178,7 @@ def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cach
     assume = stamp is not None and stamp.outputs_intact is None
     check = outputs_check(config, last) if assume else None
     meanwhile = (lambda: verified.append(check())) if check is not None else None
-    cache = load_cache(config) if use_cache else None
+    cache = load_cache(config, found) if use_cache else None
     if cache is not None and cache.notice:
         print(f"notice: {cache.notice}", file=sys.stderr)
     intact = assume or (stamp is not None and bool(stamp.outputs_intact))
@@ -175,16 +186,16 @@ def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cach
                                                     record_file(config))) if remembering else None
     search_memo = (lambda: PageMemo(config.output_dir, "", last, files_intact=intact)) if remembering else None
     try:
-        site, files, warnings, memo = render_all(config, strict, cache, memo_for, listing, meanwhile=meanwhile,
+        site, files, warnings, memo = render_all(config, strict, cache, memo_for, found, meanwhile=meanwhile,
                                                  search_memo=search_memo)
         if assume and not verified[0]:
             assert cache is not None  # assume implies the cache is used
             cache.close()
             if memo is not None:
                 memo.close()
-            cache = load_cache(config)
+            cache = load_cache(config, found)
             intact = False
-            site, files, warnings, memo = render_all(config, strict, cache, memo_for, listing, search_memo=search_memo)
+            site, files, warnings, memo = render_all(config, strict, cache, memo_for, found, search_memo=search_memo)
         with stage("write output"):
             report = write_output(config.output_dir, files) if write else None
             if cache is not None and write:
@@ -200,7 +211,7 @@ def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cach
             memo.close()
             rows, complete = stat_outputs(config.output_dir, [*files, MANIFEST], last, memo.kept,
                                           memo.fingerprints)
-            save_last_build(config, last, LastBuild(rows, memo.groups, listings(rows, last), inputs if complete else "",
+            save_last_build(config, last, LastBuild(rows, memo.groups, listings(rows, last), found.inputs if complete else "",
                                                     len(site.articles), counts, warnings, memo.site_state,
                                                     memo.shapes), memo.fragments, memo.salt_changed, memo.stale_digests())
     return BuildResult(site, files, report, warnings, len(site.articles), counts)

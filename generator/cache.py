@@ -23,6 +23,7 @@ from .config import SiteConfig
 from .fragments import Fragments
 from .lastbuild import GroupRow, LastBuild
 from .content import ParsedPage, PreviousBody
+from .survey import PageStat, Survey, cache_file, compare
 from .index import IndexMemory, PreviousIndex
 from .model import Article, IndexChanges, Problem, Site, Taxonomy, Term
 from .write import atomic_write
@@ -37,10 +38,6 @@ Moved = Callable[[IndexChanges], bool]
 # A page's row: size, mtime_ns, the hash of its bytes, its problems (JSON), its body's digest and the
 # digest of its body's Markdown (None for a page without an article).
 PageRow = tuple[int, int, str, str, "str | None", "str | None"]
-
-
-def cache_file(config: SiteConfig) -> Path:
-    return config.cache_path("content.sqlite")
 
 
 def cache_key(config: SiteConfig) -> str:
@@ -70,43 +67,38 @@ class ContentCache:
     Pages (stat, hash, problems, body digest, the digest of the body's Markdown) and their articles
     (every field but the body) are tables; bodies are a table of their own, read one by one, only for
     pages that are rendered again (or whose front matter alone changed: see content.PreviousBody).
-    A build therefore reads little more than front matter.
+    A build therefore reads little more than front matter — and of the pages table only the rows of
+    the pages the survey found changed or gone (`entries`; every row under digest serve): the others
+    are `hits`, their articles read back whole by `reused`.
     """
 
     key: str
     file: Path | None = None
     entries: dict[str, PageRow] = field(default_factory=dict)
     notice: str = ""
-    used: set[str] = field(default_factory=set)
+    to_read: tuple[PageStat, ...] = ()  # pages whose stat is not their entry's (or that have none)
+    hits: list[str] = field(default_factory=list)
+    gone: tuple[str, ...] = ()  # pages with an entry that content/ no longer has
+    problems: dict[str, str] = field(default_factory=dict)  # the hits' warnings (JSON), for those with any
     changed: dict[str, PageRow] = field(default_factory=dict)
     new_articles: dict[str, Article | None] = field(default_factory=dict)  # page → its article as parsed now
     new_bodies: dict[str, str] = field(default_factory=dict)
     _db: sqlite3.Connection | None = None
-    _hits: list[str] = field(default_factory=list)
 
-    def changed_by_stat(self, listed: list[tuple[str, str, os.stat_result]]) -> list[tuple[str, str, os.stat_result]]:
-        """The pages (path, file, stat) whose size or modification time differ from their entry's, or
-        that have none; the others are hits, kept for `reused`. (One pass in a comprehension: 10,000
-        calls of `lookup` cost 15 ms of every edit.)"""
-        entries = self.entries
-        hits = {path for path, _, stat in listed if (entry := entries.get(path)) is not None
-                and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns}
-        self.used |= hits
-        self._hits += [path for path, _, _ in listed if path in hits]
-        return [page for page in listed if page[0] not in hits]
-
-    def lookup(self, path: str, file: str, stat: os.stat_result) -> tuple[bool, bytes | None]:
-        """(hit, the bytes if they had to be read). A hit is kept for `reused`, which decodes them all."""
-        self.used.add(path)
-        entry = self.entries.get(path)
-        if entry and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
-            self._hits.append(path)
+    def lookup(self, page: PageStat) -> tuple[bool, bytes | None]:
+        """(hit, the bytes if they had to be read) for a page of `to_read`: a page whose bytes hash as
+        its entry's is a hit, kept for `reused`, which decodes them all."""
+        entry = self.entries.get(page.path)
+        if entry and entry[0] == page.size and entry[1] == page.mtime_ns:
+            self.hits.append(page.path)
             return True, None
-        with open(file, "rb") as handle:
+        with open(page.file, "rb") as handle:
             data = handle.read()
         if entry and entry[2] == hashlib.sha256(data).hexdigest():
-            self.changed[path] = (stat.st_size, stat.st_mtime_ns, *entry[2:])
-            self._hits.append(path)
+            self.changed[page.path] = (page.size, page.mtime_ns, *entry[2:])
+            self.hits.append(page.path)
+            if entry[3] != "[]":
+                self.problems[page.path] = entry[3]
             return True, data
         return False, data
 
@@ -114,26 +106,28 @@ class ContentCache:
         """The articles (drafts left out) and warnings of every page `lookup` found unchanged."""
         # A long-running process keeps each page's article by the page's hash (see warm.py); the rest
         # are read back from the table.
-        known = {path: warm.recall(("article", path), (self.key, self.entries[path][2])) for path in self._hits} \
-            if warm.enabled() else dict.fromkeys(self._hits)
+        known = {path: warm.recall(("article", path), (self.key, self.entries[path][2])) for path in self.hits} \
+            if warm.enabled() else dict.fromkeys(self.hits)
         missing = {path for path, article in known.items() if article is None}
         rows = [row for row in self._db.execute("SELECT * FROM articles") if row[0] in missing] \
             if self._db is not None and missing else []
         for row, article in zip(rows, _articles(rows)):
-            known[row[0]] = warm.keep(("article", row[0]), (self.key, self.entries[row[0]][2]), article)
+            known[row[0]] = warm.keep(("article", row[0]), (self.key, self.entries[row[0]][2]), article) \
+                if warm.enabled() else article
         articles = sorted((a for a in known.values() if a is not None), key=lambda a: a.path)
-        problems = [Problem(path, line, message, warning) for path in self._hits if self.entries[path][3] != "[]"
-                    for line, message, warning in json.loads(self.entries[path][3])]
+        problems = [Problem(path, line, message, warning) for path in self.hits if path in self.problems
+                    for line, message, warning in json.loads(self.problems[path])]
         return articles, problems
 
-    def store(self, path: str, stat: os.stat_result, data: bytes, parsed: ParsedPage) -> None:
+    def store(self, page: PageStat, data: bytes, parsed: ParsedPage) -> None:
         article = parsed.article
-        self.changed[path] = (stat.st_size, stat.st_mtime_ns, hashlib.sha256(data).hexdigest(),
-                              json.dumps([[p.line, p.message, p.warning] for p in parsed.problems], ensure_ascii=False),
-                              article.body_digest if article else None, parsed.source if article else None)
-        self.new_articles[path] = article
+        self.changed[page.path] = (page.size, page.mtime_ns, hashlib.sha256(data).hexdigest(),
+                                   json.dumps([[p.line, p.message, p.warning] for p in parsed.problems],
+                                              ensure_ascii=False),
+                                   article.body_digest if article else None, parsed.source if article else None)
+        self.new_articles[page.path] = article
         if article is not None:
-            warm.keep(("article", path), (self.key, self.changed[path][2]), article)
+            warm.keep(("article", page.path), (self.key, self.changed[page.path][2]), article)
             self.new_bodies[article.body_digest] = parsed.body_html
 
     def previous_body(self, path: str) -> PreviousBody | None:
@@ -162,7 +156,7 @@ class ContentCache:
         """Keep what this build used: pages since deleted drop out, and bodies no page has any more."""
         if self.file is None:
             return
-        gone = [p for p in self.entries if p not in self.used]
+        gone = self.gone
         if not self.changed and not gone and self._db is not None:
             return self.close()
         try:
@@ -186,8 +180,10 @@ class ContentCache:
             self._db = None
         except sqlite3.Error:
             return  # a cache that cannot be written costs time next build, nothing else
-        if warm.enabled():
-            entries = {p: row for p, row in self.entries.items() if p in self.used}
+        if warm.enabled():  # then `entries` holds every row
+            entries = dict(self.entries)
+            for path in gone:
+                del entries[path]
             entries.update(self.changed)
             warm.keep(("content entries", self.file), token, entries)
 
@@ -226,28 +222,74 @@ def _articles(rows: list[tuple[Any, ...]]) -> list[Article]:
     return articles
 
 
-def load_cache(config: SiteConfig) -> ContentCache:
-    """The cache for this site, or an empty one (with a notice saying why) if it cannot be trusted."""
+def load_cache(config: SiteConfig, found: Survey) -> ContentCache:
+    """The cache for this site, or an empty one (with a notice saying why) if it cannot be trusted,
+    knowing which pages to read from `found`, this build's survey — unless the cache was saved since
+    the survey compared pages with it: then they are compared again here."""
     key = cache_key(config)
     file = cache_file(config)
     if not file.exists():
-        return ContentCache(key, file)
+        return ContentCache(key, file, to_read=_with_hits(config, found))
     db = None
     try:
         db = _connect(file)
         info = dict(db.execute("SELECT name, value FROM info WHERE name IN ('key', 'token')"))
         if info.get("key") == key:
+            token = info.get("token", "")
+            if token == found.cache and not warm.enabled():
+                return _surveyed(key, file, db, found)
             # A long-running process keeps the pages table as its last save left it (see warm.py).
-            entries = warm.recall(("content entries", file), info.get("token")) or {row[0]: tuple(row[1:]) for row in db.execute(
+            entries = warm.recall(("content entries", file), token) or {row[0]: tuple(row[1:]) for row in db.execute(
                 "SELECT path, size, mtime_ns, sha, problems, body, source FROM pages")}
-            return ContentCache(key, file, entries, _db=db)  # type: ignore[arg-type]
+            if token == found.cache:
+                to_read, hits, gone = found.changed, list(found.hits), found.gone
+            else:
+                pages = _with_hits(config, found)
+                to_read, hits = compare(pages, entries)
+                gone = tuple(sorted(entries.keys() - {page.path for page in pages}))
+            problems = {path: entries[path][3] for path in hits if entries[path][3] != "[]"}
+            return ContentCache(key, file, entries, to_read=tuple(to_read), hits=hits, gone=gone,  # type: ignore[arg-type]
+                                problems=problems, _db=db)
         notice = f"{file}: made by other code (another version) or settings; rebuilt it"
     except sqlite3.Error as err:
         notice = f"{file}: unreadable ({err}); ignored it and rebuilt it"
     if db is not None:
         db.close()
     _discard(file)
-    return ContentCache(key, file, notice=notice)
+    return ContentCache(key, file, notice=notice, to_read=_with_hits(config, found))
+
+
+def _surveyed(key: str, file: Path, db: sqlite3.Connection, found: Survey) -> ContentCache:
+    """The cache the survey compared pages with: of the pages table, only the rows of the pages it did
+    not find unchanged (mostly none) and the warnings of the others."""
+    wanted = sorted({*(page.path for page in found.changed), *found.gone})
+    entries = {}
+    for start in range(0, len(wanted), 500):  # SQLite's limit on the variables of one statement
+        chunk = wanted[start:start + 500]
+        entries.update((row[0], tuple(row[1:])) for row in db.execute(
+            "SELECT path, size, mtime_ns, sha, problems, body, source FROM pages "
+            f"WHERE path IN ({','.join('?' * len(chunk))})", chunk))
+    hits = set(found.hits)
+    problems = {path: text for path, text in db.execute("SELECT path, problems FROM pages WHERE problems != '[]'")
+                if path in hits}
+    return ContentCache(key, file, entries, to_read=found.changed, hits=list(found.hits),  # type: ignore[arg-type]
+                        gone=found.gone, problems=problems, _db=db)
+
+
+def _with_hits(config: SiteConfig, found: Survey) -> tuple[PageStat, ...]:
+    """Every page the survey listed, to be read: its hits too, with their stat now."""
+    if not found.hits:
+        return found.changed
+    root = config.config_path.parent
+    pages = list(found.changed)
+    for path in found.hits:
+        file = os.path.join(root, path)
+        try:
+            stat = os.stat(file)
+        except OSError:
+            continue  # deleted since: as if it had not been listed
+        pages.append(PageStat(path, file, stat.st_size, stat.st_mtime_ns))
+    return tuple(sorted(pages, key=lambda page: page.file))
 
 
 def _discard(file: Path) -> None:

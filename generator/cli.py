@@ -36,11 +36,14 @@ def _site_config(args: argparse.Namespace) -> SiteConfig:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import build
+    from .survey import start_survey
 
     started = time.perf_counter()
     config = _site_config(args)
-    result = build(config, strict=args.strict)
+    surveyed = start_survey(config)  # on the other core while the build's code loads (see survey.py)
+    from .build import build
+
+    result = build(config, strict=args.strict, surveyed=surveyed)
     _KEPT_UNTIL_EXIT[:] = [result]  # see run()
     if args.timings:
         print(f"Stages:\n{timing.report()}", file=sys.stderr)

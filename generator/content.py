@@ -16,6 +16,7 @@ from .model import DATE_SOURCES, Article, InputError, Problem
 from .parallel import parallel_map
 from .progress import progress
 from .slugs import RESERVED_SLUGS, slug_for_term, slugify_title, valid_slug
+from .survey import PageStat, Survey, content_files, survey
 from .yamlsource import YamlMapping, parse_mapping
 
 if TYPE_CHECKING:
@@ -241,39 +242,6 @@ def parse_page(text: str, path: str, config: SiteConfig, previous: PreviousBody 
     return ParsedPage(article, body_html, tuple(problems), body_source)
 
 
-ContentListing = tuple[list[tuple[str, os.stat_result]], list[str]]
-
-
-def content_files(content_dir: Path) -> ContentListing:
-    """(every page below content_dir with its stat, sorted by path; links that lead out of content/).
-
-    Hidden files and folders are skipped, and so are linked folders; a linked file counts if it
-    points inside content/. Plain os.scandir: at 10,000 pages, pathlib's objects cost a second.
-    """
-    root = os.path.realpath(content_dir)
-    pages: list[tuple[str, os.stat_result]] = []
-    outside: list[str] = []
-
-    def walk(folder: str) -> None:
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            return
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            if entry.is_dir(follow_symlinks=False):
-                walk(entry.path)
-            elif entry.name.endswith(".md") and entry.is_file():
-                if entry.is_symlink() and not os.path.realpath(entry.path).startswith(root + os.sep):
-                    outside.append(entry.path)
-                else:
-                    pages.append((entry.path, entry.stat()))
-
-    walk(str(content_dir))
-    return sorted(pages, key=lambda page: page[0]), sorted(outside)
-
-
 def content_pages(content_dir: Path) -> list[Path]:
     """Every page below content_dir that a build reads, sorted."""
     return [Path(name) for name, _ in content_files(content_dir)[0]]
@@ -302,54 +270,52 @@ class Bodies(Mapping[str, str]):
 
 
 def load_articles(config: SiteConfig, display_root: Path, cache: ContentCache | None = None,
-                  listing: ContentListing | None = None,
+                  found: Survey | None = None,
                   on_parsed: Callable[[list[Article], Mapping[str, str], int], None] | None = None,
                   ) -> tuple[tuple[Article, ...], tuple[Problem, ...], Bodies]:
     """Read and validate every page; raises InputError with all errors, returns warnings.
 
-    With a cache, a page whose bytes are unchanged is not parsed again (nor its body read); only
-    pages without errors are kept in it. `on_parsed`, if given, is told what was parsed (its
-    articles, their bodies, and how many pages) before the others are read back from the cache.
+    With a cache (made from the survey `found`, see cache.load_cache), a page whose bytes are
+    unchanged is not parsed again (nor its body read); only pages without errors are kept in it.
+    `on_parsed`, if given, is told what was parsed (its articles, their bodies, and how many pages)
+    before the others are read back from the cache.
     """
     articles: list[Article] = []
     problems: list[Problem] = []
     bodies: dict[str, str] = {}
-    pages, outside = listing or content_files(config.content_dir)
+    if found is None:
+        found = survey(config, display_root, use_cache=False, stamp=False)
     root = str(display_root) + os.sep
-    shown = lambda name: name[len(root):] if name.startswith(root) else name  # noqa: E731
-    problems += [Problem(shown(link), 1, "skipped: a link to a file outside content/", warning=True)
-                 for link in outside]
-    listed = [(name[len(root):] if name.startswith(root) else name, name, stat) for name, stat in pages]
-    if cache is not None:
-        listed = cache.changed_by_stat(listed)  # an edit: one page of 10,000
-    jobs: list[tuple[str, bytes, os.stat_result, PreviousBody | None]] = []
-    for path, name, stat in listed:
-        if stat.st_size > MAX_FILE_BYTES:  # checked before reading, so a huge file costs no memory
-            problems.append(Problem(path, 1, f"{stat.st_size:,} bytes is over the {MAX_FILE_BYTES:,}-byte limit "
-                                             f"for one page; split it"))
+    problems += [Problem(link[len(root):] if link.startswith(root) else link, 1,
+                         "skipped: a link to a file outside content/", warning=True) for link in found.outside]
+    jobs: list[tuple[PageStat, bytes, PreviousBody | None]] = []
+    for page in cache.to_read if cache is not None else found.changed:  # an edit: one page of 10,000
+        if page.size > MAX_FILE_BYTES:  # checked before reading, so a huge file costs no memory
+            problems.append(Problem(page.path, 1, f"{page.size:,} bytes is over the {MAX_FILE_BYTES:,}-byte limit "
+                                                  f"for one page; split it"))
             continue
         data = None
         previous = None
         if cache is not None:
-            hit, data = cache.lookup(path, name, stat)
+            hit, data = cache.lookup(page)
             if hit:
                 continue
-            previous = cache.previous_body(path)
-        jobs.append((path, data if data is not None else Path(name).read_bytes(), stat, previous))
-    parsed_pages = _parse_all([(path, data, config, previous) for path, data, _, previous in jobs])
-    for (path, data, stat, _), parsed in zip(jobs, progress(parsed_pages, len(jobs), "parsing content")):
+            previous = cache.previous_body(page.path)
+        jobs.append((page, data if data is not None else Path(page.file).read_bytes(), previous))
+    parsed_pages = _parse_all([(page.path, data, config, previous) for page, data, previous in jobs])
+    for (page, data, _), parsed in zip(jobs, progress(parsed_pages, len(jobs), "parsing content")):
         problems.extend(parsed.problems)
         if parsed.article is not None:
             articles.append(parsed.article)
             bodies[parsed.article.body_digest] = parsed.body_html
         if cache is not None and not any(not p.warning for p in parsed.problems):
-            cache.store(path, stat, data, parsed)
+            cache.store(page, data, parsed)
     if on_parsed is not None:
         on_parsed(list(articles), bodies, len(jobs))
     if cache is not None:
-        reused, found = cache.reused()
+        reused, found_problems = cache.reused()
         articles.extend(reused)
-        problems.extend(found)
+        problems.extend(found_problems)
     problems.extend(_slug_collisions(articles))
     if any(not p.warning for p in problems):
         raise InputError(tuple(problems))

@@ -65,27 +65,20 @@ class LastBuild:
     site: Mapping[str, Any] = field(default_factory=dict)
     shapes: Mapping[str, str] = field(default_factory=dict)  # by group or file name: see cache.PageMemo.shapes
     token: str = ""  # which save this is; "" for a record not read from disk
-    # False: read for the stamp alone — `files` holds the files it checks by a stat, without their
-    # fingerprints, and there are no groups or articles (see load_last_build).
-    whole: bool = True
 
     @property
     def file_count(self) -> int:
         """How many files the build left in output/."""
-        return len(self.files) + (0 if self.whole else sum(len(names) for names in self.listed.values()))
+        return len(self.files)
 
 
 def record_file(config: SiteConfig) -> Path:
     return config.cache_path("build.sqlite", per_output=True)
 
 
-def load_last_build(config: SiteConfig, inputs: str | None = None) -> LastBuild:
+def load_last_build(config: SiteConfig) -> LastBuild:
     """The record of the last build of this output folder; an empty one if there is none to trust.
-
-    Given this build's `inputs` (stamp.inputs_digest) and the same ones recorded, only what the stamp
-    checks is read: a build that finds nothing changed needs no more, and reading the fingerprints,
-    groups and articles too cost a tenth of its time. Otherwise the whole record.
-    """
+    (A build that finds nothing changed does not wait for it: see survey.py.)"""
     file = record_file(config)
     if not file.exists():
         return LastBuild()
@@ -98,20 +91,16 @@ def load_last_build(config: SiteConfig, inputs: str | None = None) -> LastBuild:
             if kept is not None:
                 return kept
             summary = json.loads(info["summary"])
-            listed = {folder: tuple(json.loads(names)) for folder, names in db.execute("SELECT folder, names FROM listed")}
-            stamp = dict(inputs=summary["inputs"], articles=summary["articles"], pages=summary["pages"],
-                         warnings=tuple(Problem(path, line, message, True) for path, line, message in summary["warnings"]),
-                         listed=listed, token=info["token"])
-            if inputs is not None and inputs == summary["inputs"]:
-                return LastBuild(files={path: (size, mtime, None) for path, size, mtime in db.execute(
-                    "SELECT path, size, mtime_ns FROM files WHERE NOT listed")}, whole=False, **stamp)
-            site = {**summary["site"], "articles": dict(db.execute("SELECT slug, digests FROM articles"))}
             return LastBuild(
                 files={path: (size, mtime, fingerprint) for path, size, mtime, fingerprint in db.execute(
                     "SELECT path, size, mtime_ns, fingerprint FROM files")},
                 groups={name: (fingerprint, tuple(json.loads(paths))) for name, fingerprint, paths in db.execute(
                     "SELECT name, fingerprint, paths FROM groups")},
-                site=site, shapes=dict(db.execute("SELECT name, shape FROM shapes")), **stamp)
+                listed={folder: tuple(json.loads(names)) for folder, names in db.execute("SELECT folder, names FROM listed")},
+                inputs=summary["inputs"], articles=summary["articles"], pages=summary["pages"],
+                warnings=tuple(Problem(path, line, message, True) for path, line, message in summary["warnings"]),
+                site={**summary["site"], "articles": dict(db.execute("SELECT slug, digests FROM articles"))},
+                shapes=dict(db.execute("SELECT name, shape FROM shapes")), token=info["token"])
     except (sqlite3.Error, ValueError, KeyError, TypeError):
         return LastBuild()
 
@@ -146,8 +135,8 @@ def _is_listed(path: str) -> bool:
 
 def listings(paths: Iterable[str], last: LastBuild | None = None) -> dict[str, tuple[str, ...]]:
     """Pagefind's fragment folders and the names in each, as the stamp checks them. Given the `last`
-    build's record (whole), whose listings are the same unless a fragment was added or removed."""
-    if last is not None and last.whole and last.token:
+    build's record, whose listings are the same unless a fragment was added or removed."""
+    if last is not None and last.token:
         now = paths if isinstance(paths, Mapping) else dict.fromkeys(paths)
         if not any(map(_is_listed, now.keys() ^ last.files.keys())):  # a tag edit: no fragment came or went
             return dict(last.listed)
@@ -179,7 +168,7 @@ def save_last_build(config: SiteConfig, last: LastBuild, now: LastBuild,
             db.execute("BEGIN IMMEDIATE")
             try:
                 found = dict(db.execute("SELECT name, value FROM info"))
-                if not last.token or not last.whole or found.get("token") != last.token \
+                if not last.token or found.get("token") != last.token \
                         or found.get("format") != f"{FORMAT} {code_version()}":
                     for table in ("info", *_KEYS):
                         db.execute(f"DELETE FROM {table}")

@@ -10,44 +10,15 @@ which the page memo keeps cheap.
 
 from __future__ import annotations
 
-import hashlib
-import os
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
-from . import __version__
 from .config import SiteConfig
-from .content import ContentListing
 from .lastbuild import LastBuild, record_file
 from .outputcheck import outputs_match
 from .parallel import in_child, niced
-
-_CODE = Path(__file__).resolve().parent
-
-
-def _stats(folder: Path, suffix: str = "") -> list[tuple[str, int, int]]:
-    found = []
-    for root, dirs, names in os.walk(folder):
-        dirs.sort()
-        for name in sorted(n for n in names if n.endswith(suffix)):
-            try:
-                stat = os.stat(os.path.join(root, name))
-            except OSError:
-                continue
-            found.append((os.path.join(root, name), stat.st_size, stat.st_mtime_ns))
-    return found
-
-
-def inputs_digest(config: SiteConfig, listing: ContentListing) -> str:
-    """Every input a build reads, by path, size and modification time."""
-    pages, outside = listing
-    parts = [__version__, repr(config), os.environ.get("SOURCE_DATE_EPOCH", ""), repr(outside),
-             "\n".join([f"{name}\0{s.st_size}\0{s.st_mtime_ns}" for name, s in pages]),  # not repr: 3x faster
-             repr(_stats(config.templates_dir)), repr(_stats(config.data_dir)), repr(_stats(_CODE, ".py"))]  # not __pycache__, which Python writes itself
-    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
-
+from .survey import Survey
 
 @dataclass(frozen=True, slots=True)
 class StampCheck:
@@ -60,11 +31,14 @@ class StampCheck:
     outputs_intact: bool | None
 
 
-def check_stamp(config: SiteConfig, inputs: str, last: LastBuild) -> StampCheck:
+def check_stamp(config: SiteConfig, found: Survey, last: LastBuild) -> StampCheck:
+    """The stamp of `last` against this build's survey, which checked output/ itself if it read the
+    same record (see survey.py)."""
     if not last.token:
         return StampCheck(False, False)
-    if last.inputs and last.inputs == inputs:
-        intact = outputs_as_recorded(config, last)
+    if last.inputs and last.inputs == found.inputs:
+        intact = found.unchanged if found.record == last.token and found.unchanged is not None \
+            else outputs_as_recorded(config, last)
         return StampCheck(intact, intact)
     return StampCheck(False, None)
 
@@ -113,6 +87,5 @@ def outputs_as_recorded(config: SiteConfig, last: LastBuild) -> bool:
     """Is every file the last build left in output/ still as it left it? (A stat of each, 15,000 at
     10,000 articles, and a listing of each folder of Pagefind fragments.)"""
     listed = last.listed
-    stamped = list(last.files.items()) if not last.whole else \
-        [(path, row) for path, row in last.files.items() if path.rpartition("/")[0] not in listed]  # see LastBuild.whole
+    stamped = [(path, row) for path, row in last.files.items() if path.rpartition("/")[0] not in listed]
     return outputs_match(str(config.output_dir), stamped, listed)

@@ -600,3 +600,95 @@ def test_the_spawned_output_check_reads_the_record_itself(make_site) -> None:
     page = config.output_dir / "articles/a/index.html"
     os.utime(page, ns=(page.stat().st_atime_ns, page.stat().st_mtime_ns + 1))
     assert check(token) == "0"
+
+
+def _three_pages(make_site) -> "SiteConfig":  # type: ignore[name-defined]
+    return load_config(make_site({f"content/p{i}.md": _page(i, f"Story {i}", 1 + i, ["AI"], ["Acme"], f"Body {i}.")
+                                  for i in range(3)}))
+
+
+def test_the_survey_runs_beside_the_build_and_answers_as_it_would_here(make_site, tmp_path) -> None:
+    """`digest build` lists content/ and compares it with the content cache in a forked child while
+    it loads (survey.py); beside other threads, where it may not fork, in its own process. The
+    answer is the same either way: the edited page to read, the others from the cache."""
+    import os
+    import threading
+
+    from generator import survey
+
+    config = _three_pages(make_site)
+    build(config)
+    edited = config.content_dir / "p1.md"
+    edited.write_text(edited.read_text() + "\nMore.\n")
+    seen = tmp_path / "surveyed-by"
+    real = survey.survey
+
+    def recording(*args, **kwargs):  # type: ignore[no-untyped-def]
+        with open(seen, "a") as log:
+            log.write(f"{os.getpid()}\n")
+        return real(*args, **kwargs)
+
+    answers = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(survey, "survey", recording)
+        for threads in (1, 2):
+            stop = threading.Event()
+            other = [threading.Thread(target=stop.wait) for _ in range(threads - 1)]
+            for thread in other:
+                thread.start()
+            seen.unlink(missing_ok=True)
+            try:
+                answers.append(survey.start_survey(config)())
+            finally:
+                stop.set()
+                for thread in other:
+                    thread.join()
+            (pid,) = [int(line) for line in seen.read_text().split()]
+            assert (pid != os.getpid()) == (threads == 1), threads
+    forked, here = answers
+    assert forked == here
+    assert [page.path for page in forked.changed] == ["content/p1.md"]
+    assert forked.hits == ("content/p0.md", "content/p2.md") and forked.gone == () and forked.cache
+    assert forked.unchanged is None and forked.record  # the inputs differ from the record's
+
+
+def test_a_survey_older_than_the_cache_is_compared_again(make_site) -> None:
+    """A cache saved after the survey compared pages with it (another build came between) is not
+    read by the survey's answer: the build compares the pages again, and finds the latest edit."""
+    from generator.survey import start_survey
+
+    config = _three_pages(make_site)
+    build(config)
+    (config.content_dir / "p2.md").touch()  # the inputs differ: the survey compares pages
+    old = start_survey(config)()
+    assert "content/p0.md" in old.hits
+    page = config.content_dir / "p0.md"
+    page.write_text(page.read_text().replace("Body 0.", "Second body."))
+    build(config)
+    page.write_text(page.read_text().replace("Second body.", "Third body."))
+    build(config, surveyed=lambda: old)
+    shown = (config.output_dir / "articles/story-0/index.html").read_text()
+    assert "Third body." in shown and "Second body." not in shown
+    clean = config.with_overrides(output_dir=config.output_dir.with_name("clean"))
+    build(clean, use_cache=False)
+    assert _tree(config.output_dir) == _tree(clean.output_dir)
+
+
+def test_a_no_change_answer_about_another_record_is_checked_again(make_site) -> None:
+    """The survey found output/ as the record it read says; another build then saved a record, and
+    output/ was changed by hand. The build checks output/ against the record it has, and makes the
+    site again from a new survey (the first compared no pages)."""
+    from generator.survey import start_survey
+
+    config = _three_pages(make_site)
+    build(config)
+    before = _tree(config.output_dir)
+    unchanged = start_survey(config)()
+    assert unchanged.unchanged is True and not unchanged.complete
+    page = config.output_dir / "articles/story-1/index.html"
+    page.write_text("edited by hand")
+    assert build(config).site is not None  # a repair: another record
+    page.write_text("edited by hand")
+    result = build(config, surveyed=lambda: unchanged)
+    assert result.site is not None and len(result.site.articles) == 3
+    assert _tree(config.output_dir) == before
