@@ -18,7 +18,7 @@ from .terms import load_redirects
 from .termdata import load_term_data
 from .timing import stage, without_cyclic_gc
 from .stamp import StampCheck, check_stamp, outputs_check
-from .survey import Survey, start_survey, survey
+from .survey import Survey, SurveyRun, start_survey, survey
 from .write import MANIFEST, WriteReport, write_output
 
 
@@ -156,9 +156,17 @@ def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cach
     result is byte-for-byte what a clean build writes. `surveyed`: the survey of content/ (see
     survey.py) if the caller started it already.
     """
+    surveyed = surveyed or start_survey(config, use_cache, stamp=use_cache and write)
+    try:
+        return _build(config, strict, write, use_cache, surveyed)
+    finally:
+        if isinstance(surveyed, SurveyRun):
+            surveyed.close()
+
+
+def _build(config: SiteConfig, strict: bool, write: bool, use_cache: bool, surveyed: Callable[[], Survey]) -> BuildResult:
     remembering = use_cache and write
     with stage("check stamp"):
-        surveyed = surveyed or start_survey(config, use_cache, stamp=remembering)
         # Meanwhile (the survey runs in a child where it can): what an edit build needs next.
         last = load_last_build(config) if remembering else LastBuild()
         _load_renderers()

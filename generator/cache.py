@@ -14,11 +14,10 @@ import os
 import sqlite3
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from . import code_version, warm
+from . import articlerows, code_version, warm
 from .config import SiteConfig
 from .fragments import Fragments
 from .lastbuild import GroupRow, LastBuild
@@ -43,7 +42,7 @@ PageRow = tuple[int, int, str, str, "str | None", "str | None"]
 def cache_key(config: SiteConfig) -> str:
     """What parsing depends on besides the page itself."""
     parts = [str(FORMAT), code_version(), str(config.allow_raw_html), ",".join(t.key for t in config.taxonomies),
-             ",".join(_COLUMNS)]
+             ",".join(articlerows.COLUMNS)]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
@@ -56,8 +55,7 @@ CREATE TABLE IF NOT EXISTS bodies (digest TEXT PRIMARY KEY, html TEXT NOT NULL);
 """
 # An article is a row of plain columns, one a field (its terms and mentions as JSON); the column list is
 # part of cache_key, so an Article with a new field never meets a table without it.
-_COLUMNS = Article._fields
-_SCHEMA %= ", ".join(f'"{name}"' for name in _COLUMNS)
+_SCHEMA %= ", ".join(f'"{name}"' for name in articlerows.COLUMNS)
 
 
 @dataclass
@@ -83,6 +81,8 @@ class ContentCache:
     changed: dict[str, PageRow] = field(default_factory=dict)
     new_articles: dict[str, Article | None] = field(default_factory=dict)  # page → its article as parsed now
     new_bodies: dict[str, str] = field(default_factory=dict)
+    # The articles table as the survey's child read it with the entries it compared (None: not read).
+    article_rows: Callable[[], list[articlerows.Row] | None] | None = None
     _db: sqlite3.Connection | None = None
 
     def lookup(self, page: PageStat) -> tuple[bool, bytes | None]:
@@ -109,15 +109,24 @@ class ContentCache:
         known = {path: warm.recall(("article", path), (self.key, self.entries[path][2])) for path in self.hits} \
             if warm.enabled() else dict.fromkeys(self.hits)
         missing = {path for path, article in known.items() if article is None}
-        rows = [row for row in self._db.execute("SELECT * FROM articles") if row[0] in missing] \
-            if self._db is not None and missing else []
-        for row, article in zip(rows, _articles(rows)):
+        rows = self._article_rows(missing) if missing else []
+        for row, article in zip(rows, articlerows.from_plain(rows)):
             known[row[0]] = warm.keep(("article", row[0]), (self.key, self.entries[row[0]][2]), article) \
                 if warm.enabled() else article
         articles = sorted((a for a in known.values() if a is not None), key=lambda a: a.path)
         problems = [Problem(path, line, message, warning) for path in self.hits if path in self.problems
                     for line, message, warning in json.loads(self.problems[path])]
         return articles, problems
+
+    def _article_rows(self, pages: set[str]) -> list[articlerows.Row]:
+        """The rows of these pages' articles, decoded but for the date (see articlerows.plain): as the
+        survey's child read them beside the build if it did, else from the table now."""
+        read = self.article_rows() if self.article_rows is not None else None
+        if read is not None:
+            return [row for row in read if row[0] in pages]
+        if self._db is None:
+            return []
+        return articlerows.plain([row for row in self._db.execute("SELECT * FROM articles") if row[0] in pages])
 
     def store(self, page: PageStat, data: bytes, parsed: ParsedPage) -> None:
         article = parsed.article
@@ -169,8 +178,8 @@ class ContentCache:
                                [(p,) for p in sorted({*gone, *self.new_articles}) if not self.new_articles.get(p)])
                 db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?)",
                                [(p, *row) for p, row in sorted(self.changed.items())])
-                db.executemany(f"INSERT OR REPLACE INTO articles VALUES (?{', ?' * len(_COLUMNS)})",
-                               [(p, *_columns(a)) for p, a in sorted(self.new_articles.items()) if a is not None])
+                db.executemany(f"INSERT OR REPLACE INTO articles VALUES (?{', ?' * len(articlerows.COLUMNS)})",
+                               [articlerows.to_row(p, a) for p, a in sorted(self.new_articles.items()) if a is not None])
                 db.executemany("INSERT OR IGNORE INTO bodies VALUES (?, ?)", sorted(self.new_bodies.items()))
                 # Bodies only the replaced or removed pages had: another page may share one (two empty bodies).
                 dropped = {self.entries[p][4] for p in [*gone, *self.changed] if p in self.entries} - {None}
@@ -194,32 +203,6 @@ def _connect(file: Path) -> sqlite3.Connection:
     db.execute("PRAGMA synchronous = OFF")  # a cache: losing the last write costs a re-parse, no more
     db.executescript(_SCHEMA)
     return db
-
-
-def _columns(article: Article) -> list[Any]:
-    values = [getattr(article, name) for name in _COLUMNS]
-    values[_DATE] = article.date.isoformat()
-    for index in _JSON:
-        values[index] = json.dumps(values[index], ensure_ascii=False, separators=(",", ":"))
-    return values
-
-
-_DATE, _TERMS, _MENTIONS = (_COLUMNS.index(name) for name in ("date", "terms", "mentions"))
-_JSON = (_TERMS, _MENTIONS)
-
-
-def _articles(rows: list[tuple[Any, ...]]) -> list[Article]:
-    """Rows of the articles table (each its page, then the columns) → the Articles. The JSON columns
-    of all rows are parsed by one json.loads: 20,000 small calls cost several times one big one."""
-    parsed = json.loads(f"[{','.join(f'[{row[1 + _TERMS]},{row[1 + _MENTIONS]}]' for row in rows)}]")
-    articles = []
-    for row, (terms, mentions) in zip(rows, parsed):
-        values = list(row[1:])
-        values[_DATE] = datetime.fromisoformat(values[_DATE])
-        values[_TERMS] = tuple((key, tuple(names)) for key, names in terms)
-        values[_MENTIONS] = tuple(mentions)
-        articles.append(Article(*values))
-    return articles
 
 
 def load_cache(config: SiteConfig, found: Survey) -> ContentCache:
@@ -273,7 +256,7 @@ def _surveyed(key: str, file: Path, db: sqlite3.Connection, found: Survey) -> Co
     problems = {path: text for path, text in db.execute("SELECT path, problems FROM pages WHERE problems != '[]'")
                 if path in hits}
     return ContentCache(key, file, entries, to_read=found.changed, hits=list(found.hits),  # type: ignore[arg-type]
-                        gone=found.gone, problems=problems, _db=db)
+                        gone=found.gone, problems=problems, article_rows=found.article_rows, _db=db)
 
 
 def _with_hits(config: SiteConfig, found: Survey) -> tuple[PageStat, ...]:

@@ -7,8 +7,9 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import threading
-from typing import Callable, Sequence, TypeVar
+from typing import BinaryIO, Callable, Iterable, Sequence, TypeVar
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -30,10 +31,42 @@ def parallel_map(function: Callable[[Item], Result], items: Sequence[Item],
         return list(pool.map(function, items, chunksize=max(1, min(64, len(items) // (cores * 8)))))
 
 
-def in_child(work: Callable[[], bytes], nice: bool = False) -> Callable[[], bytes | None] | None:
-    """Start work() in a forked child, on the other core, while this process goes on; the function
-    returned waits for the bytes it made (None if the child failed). Call it whatever happens, so
-    that the child is waited for. `nice`: the child is last in line for a core.
+class Child:
+    """A forked child's messages, read in the order it sends them (see from_child)."""
+
+    def __init__(self, pid: int, readable: int):
+        self._pid = pid
+        self._pipe: BinaryIO | None = os.fdopen(readable, "rb")
+        self._status: int | None = None
+
+    def next(self) -> bytes | None:
+        """Its next message, waited for; None if it ended without sending one (it failed)."""
+        if self._pipe is None:
+            return None
+        head = self._pipe.read(8)
+        data = self._pipe.read(int.from_bytes(head, "big")) if len(head) == 8 else b""
+        if len(head) == 8 and len(data) == int.from_bytes(head, "big"):
+            return data
+        self.close()
+        return None
+
+    def close(self, end: bool = False) -> bool:
+        """Wait for the child to finish — or, with `end`, end it now: what it has yet to send is not
+        wanted — and say whether it succeeded."""
+        if self._pipe is not None:
+            if end:
+                with contextlib.suppress(OSError):
+                    os.kill(self._pid, signal.SIGKILL)
+            self._pipe.close()
+            self._pipe = None
+            _, self._status = os.waitpid(self._pid, 0)
+        return self._status == 0
+
+
+def from_child(work: Callable[[], Iterable[bytes]], nice: bool = False) -> Child | None:
+    """Start work() in a forked child, on the other core, while this process goes on; the messages it
+    yields come back in turn through Child.next. Close the Child whatever happens, so that the child
+    is waited for. `nice`: the child is last in line for a core.
 
     None when this process cannot fork safely — not at all (Windows), or while it runs other threads
     (`digest serve`'s server and watcher), whose locks a child would inherit held. A thread would not
@@ -50,21 +83,29 @@ def in_child(work: Callable[[], bytes], nice: bool = False) -> Callable[[], byte
             if nice:
                 with contextlib.suppress(OSError):
                     os.nice(19)
-            data = work()
             with os.fdopen(writable, "wb") as pipe:
-                pipe.write(data)
+                for message in work():
+                    pipe.write(len(message).to_bytes(8, "big") + message)
+                    pipe.flush()
             status = 0
         finally:
             os._exit(status)  # whatever happened: never back into the caller
     os.close(writable)
+    return Child(child, readable)
+
+
+def in_child(work: Callable[[], bytes], nice: bool = False) -> Callable[[], bytes | None] | None:
+    """from_child for work that sends one message: the function returned waits for it (None if the
+    child failed), and may be asked again. Call it whatever happens, so that the child is waited for."""
+    child = from_child(lambda: [work()], nice)
+    if child is None:
+        return None
     answered: list[bytes | None] = []
 
-    def wait() -> bytes | None:  # may be asked again: the child is waited for once
+    def wait() -> bytes | None:
         if not answered:
-            with os.fdopen(readable, "rb") as pipe:
-                data = pipe.read()
-            _, status = os.waitpid(child, 0)
-            answered.append(data if status == 0 else None)
+            data = child.next()
+            answered.append(data if child.close() else None)
         return answered[0]
 
     return wait

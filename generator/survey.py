@@ -7,7 +7,10 @@ the answer is short: a digest, the few pages that changed, the names of the othe
 has a forked child work it out while the build itself loads its code, reads the last build's record
 and so on — on a two-core machine both cores busy from the start. When the inputs are the last
 build's, the child also checks output/ against that record, so a no-change build waits for the child
-alone. Where the process may not fork (digest serve's threads), the same function runs in it.
+alone. After its answer, the child reads the cache's articles table — the articles of the pages it
+found unchanged, 10,000 rows — and decodes it, which the build would otherwise do itself once the
+edited page is parsed. Where the process may not fork (digest serve's threads), the survey is made in
+it, and the table read when needed.
 
 This module imports little of the package, so that the child can start before the rest is loaded.
 """
@@ -16,18 +19,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import os
 import sqlite3
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, NamedTuple
+from typing import Callable, Iterable, Iterator, Mapping, NamedTuple
 
-from . import __version__, code_version, warm
+from . import __version__, articlerows, code_version, warm
+from .articlerows import Row
 from .config import SiteConfig
 from .lastbuild import FORMAT as RECORD_FORMAT, record_file
 from .outputcheck import recorded_match
-from .parallel import in_child
+from .parallel import from_child
 
 _CODE = Path(__file__).resolve().parent
 
@@ -66,6 +71,9 @@ class Survey:
     cache: str = ""
     record: str = ""
     unchanged: bool | None = None
+    # The cache's articles table as the child read it with the entries it compared, half decoded (see
+    # articlerows.plain), sent after the rest; None where it was not (it is then read when needed).
+    article_rows: Callable[[], list[Row] | None] | None = field(default=None, compare=False, repr=False)
 
     @property
     def complete(self) -> bool:
@@ -137,14 +145,25 @@ def cached_stats(config: SiteConfig) -> tuple[str, Mapping[str, tuple[int, ...]]
         return "", {}
     try:
         with closing(sqlite3.connect(f"file:{file}?mode=ro", uri=True)) as db:
+            db.execute("BEGIN")  # one snapshot: another build may save meanwhile
             token = dict(db.execute("SELECT name, value FROM info WHERE name = 'token'")).get("token", "")
             kept = warm.recall(("content entries", file), token) if token else None
-            if kept is not None:
-                return token, kept
-            return token, {path: (size, mtime) for path, size, mtime in db.execute(
+            return token, kept if kept is not None else {path: (size, mtime) for path, size, mtime in db.execute(
                 "SELECT path, size, mtime_ns FROM pages")}
     except sqlite3.Error:
         return "", {}
+
+
+def cached_rows(config: SiteConfig, token: str) -> list[Row] | None:
+    """The content cache's articles table, if the cache is still the save `token`."""
+    try:
+        with closing(sqlite3.connect(f"file:{cache_file(config)}?mode=ro", uri=True)) as db:
+            db.execute("BEGIN")
+            if dict(db.execute("SELECT name, value FROM info WHERE name = 'token'")).get("token") != token:
+                return None
+            return list(db.execute("SELECT * FROM articles"))
+    except sqlite3.Error:
+        return None
 
 
 def compare(pages: Iterable[PageStat], entries: Mapping[str, tuple[int, ...]]) -> tuple[list[PageStat], list[str]]:
@@ -198,21 +217,53 @@ def _stamp_check(config: SiteConfig, inputs: str) -> tuple[str, bool | None]:
     return info["token"], recorded_match(str(file), str(config.output_dir), info["token"])
 
 
-def start_survey(config: SiteConfig, use_cache: bool = True, stamp: bool = True) -> Callable[[], Survey]:
-    """Start `survey` in a forked child; the function returned waits for it. Where the process may
-    not fork, or the child fails, the survey is made here when asked for."""
-    display_root = config.config_path.parent
-    code_version()  # worked out once, before the fork: both processes need it
-    wait = in_child(lambda: _encode(survey(config, display_root, use_cache, stamp)))
-    answered: list[Survey] = []
+class SurveyRun:
+    """A survey under way (see start_survey): called, its answer; closed, its child waited for."""
 
-    def answer() -> Survey:
-        if not answered:
-            data = wait() if wait is not None else None
-            answered.append(_decode(data) if data is not None else survey(config, display_root, use_cache, stamp))
-        return answered[0]
+    def __init__(self, config: SiteConfig, use_cache: bool, stamp: bool):
+        self._args = (config, config.config_path.parent, use_cache, stamp)
+        code_version()  # worked out once, before the fork: both processes need it
+        self._child = from_child(self._work)
+        self._answer: Survey | None = None
+        self._rows: list[list[Row] | None] = []
 
-    return answer
+    def _work(self) -> Iterator[bytes]:  # in the child
+        found = survey(*self._args)
+        yield _encode(found)
+        # Then the articles the build will read back from the cache, if it is still the one compared
+        # (marshal, not JSON: a message between two processes of one interpreter, never kept).
+        rows = cached_rows(self._args[0], found.cache) if found.hits and found.cache else None
+        yield marshal.dumps(articlerows.plain(rows)) if rows else b""
+
+    def __call__(self) -> Survey:
+        if self._answer is None:
+            data = self._child.next() if self._child is not None else None
+            if data is None:  # no child (or it failed): made here
+                self.close()
+                self._answer = survey(*self._args)
+            else:
+                self._answer = replace(_decode(data), article_rows=self._article_rows)
+        return self._answer
+
+    def _article_rows(self) -> list[Row] | None:
+        if not self._rows:
+            data = self._child.next() if self._child is not None else None
+            self._rows.append(marshal.loads(data) if data else None)
+            self.close()
+        return self._rows[0]
+
+    def close(self) -> None:
+        """Wait for the child, ending it if what it has yet to send is no longer wanted."""
+        if self._child is not None:
+            self._child.close(end=True)
+            self._child = None
+
+
+def start_survey(config: SiteConfig, use_cache: bool = True, stamp: bool = True) -> SurveyRun:
+    """Start `survey` in a forked child (and the reading of the cache's articles table after it);
+    call what is returned for the answer, and close it when the build is over. Where the process
+    may not fork, or the child fails, the survey is made here when asked for."""
+    return SurveyRun(config, use_cache, stamp)
 
 
 def _encode(found: Survey) -> bytes:
