@@ -1,9 +1,8 @@
 """Articles as rows of the content cache's `articles` table (cache.py), and back.
 
 Each field is a column; the date is ISO text, the terms and mentions JSON. A module of its own, and
-a small one: the survey's child (survey.py) reads the table beside the build, before the rest of the
-package is loaded, and hands the rows over half decoded (`plain`: every field but the date as the
-Article holds it), so that the build only makes the Articles (`from_plain`).
+a small one: the survey's child (survey.py), which reads the table beside the build, starts before the
+rest of the package is loaded.
 """
 
 from __future__ import annotations
@@ -28,24 +27,15 @@ def to_row(page: str, article: Article) -> Row:
     return (page, *values)
 
 
-def plain(rows: Sequence[Row]) -> list[Row]:
-    """Rows with their terms and mentions decoded. The JSON of all rows is parsed by one json.loads:
-    20,000 small calls cost several times one big one."""
+def from_rows(rows: Sequence[Row]) -> list[Article]:
+    """Rows of the table (each the page's path, then the columns) → their Articles. The JSON of all
+    rows is parsed by one json.loads: 20,000 small calls cost several times one big one."""
     parsed = json.loads(f"[{','.join(f'[{row[1 + _TERMS]},{row[1 + _MENTIONS]}]' for row in rows)}]")
-    decoded = []
-    for row, (terms, mentions) in zip(rows, parsed):
-        values = list(row)
-        values[1 + _TERMS] = tuple((key, tuple(names)) for key, names in terms)
-        values[1 + _MENTIONS] = tuple(mentions)
-        decoded.append(tuple(values))
-    return decoded
-
-
-def from_plain(rows: Sequence[Row]) -> list[Article]:
-    """Rows made by `plain` → their Articles."""
     articles = []
-    for row in rows:
+    for row, (terms, mentions) in zip(rows, parsed):
         values = list(row[1:])
         values[_DATE] = datetime.fromisoformat(values[_DATE])
+        values[_TERMS] = tuple((key, tuple(names)) for key, names in terms)
+        values[_MENTIONS] = tuple(mentions)
         articles.append(Article._make(values))
     return articles

@@ -110,7 +110,7 @@ class ContentCache:
             if warm.enabled() else dict.fromkeys(self.hits)
         missing = {path for path, article in known.items() if article is None}
         rows = self._article_rows(missing) if missing else []
-        for row, article in zip(rows, articlerows.from_plain(rows)):
+        for row, article in zip(rows, articlerows.from_rows(rows)):
             known[row[0]] = warm.keep(("article", row[0]), (self.key, self.entries[row[0]][2]), article) \
                 if warm.enabled() else article
         articles = sorted((a for a in known.values() if a is not None), key=lambda a: a.path)
@@ -119,14 +119,14 @@ class ContentCache:
         return articles, problems
 
     def _article_rows(self, pages: set[str]) -> list[articlerows.Row]:
-        """The rows of these pages' articles, decoded but for the date (see articlerows.plain): as the
-        survey's child read them beside the build if it did, else from the table now."""
+        """The rows of these pages' articles: as the survey's child read them beside the build if it
+        did, else from the table now."""
         read = self.article_rows() if self.article_rows is not None else None
         if read is not None:
             return [row for row in read if row[0] in pages]
         if self._db is None:
             return []
-        return articlerows.plain([row for row in self._db.execute("SELECT * FROM articles") if row[0] in pages])
+        return [row for row in self._db.execute("SELECT * FROM articles") if row[0] in pages]
 
     def store(self, page: PageStat, data: bytes, parsed: ParsedPage) -> None:
         article = parsed.article

@@ -5,6 +5,7 @@ lower priority."""
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
 import signal
@@ -75,6 +76,8 @@ def from_child(work: Callable[[], Iterable[bytes]], nice: bool = False) -> Child
     if not hasattr(os, "fork") or threading.active_count() > 1:
         return None
     readable, writable = os.pipe()
+    with contextlib.suppress(OSError, AttributeError):  # Linux: a message of up to 1 MB, written at once
+        fcntl.fcntl(writable, fcntl.F_SETPIPE_SZ, 1 << 20)  # type: ignore[attr-defined]
     child = os.fork()
     if child == 0:  # nothing here may return into the caller, flush its output or touch its files
         status = 1

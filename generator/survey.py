@@ -8,8 +8,8 @@ has a forked child work it out while the build itself loads its code, reads the 
 and so on — on a two-core machine both cores busy from the start. When the inputs are the last
 build's, the child also checks output/ against that record, so a no-change build waits for the child
 alone. After its answer, the child reads the cache's articles table — the articles of the pages it
-found unchanged, 10,000 rows — and decodes it, which the build would otherwise do itself once the
-edited page is parsed. Where the process may not fork (digest serve's threads), the survey is made in
+found unchanged, 10,000 rows — which the build would otherwise do itself once the edited page is
+parsed; it then only decodes them. Where the process may not fork (digest serve's threads), the survey is made in
 it, and the table read when needed.
 
 This module imports little of the package, so that the child can start before the rest is loaded.
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, NamedTuple
 
-from . import __version__, articlerows, code_version, warm
+from . import __version__, code_version, warm
 from .articlerows import Row
 from .config import SiteConfig
 from .lastbuild import FORMAT as RECORD_FORMAT, record_file
@@ -71,8 +71,8 @@ class Survey:
     cache: str = ""
     record: str = ""
     unchanged: bool | None = None
-    # The cache's articles table as the child read it with the entries it compared, half decoded (see
-    # articlerows.plain), sent after the rest; None where it was not (it is then read when needed).
+    # The cache's articles table as the child read it after comparing its entries, sent after the rest;
+    # None where it was not (it is then read when needed).
     article_rows: Callable[[], list[Row] | None] | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -233,7 +233,7 @@ class SurveyRun:
         # Then the articles the build will read back from the cache, if it is still the one compared
         # (marshal, not JSON: a message between two processes of one interpreter, never kept).
         rows = cached_rows(self._args[0], found.cache) if found.hits and found.cache else None
-        yield marshal.dumps(articlerows.plain(rows)) if rows else b""
+        yield marshal.dumps(rows) if rows else b""
 
     def __call__(self) -> Survey:
         if self._answer is None:

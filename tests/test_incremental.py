@@ -695,35 +695,33 @@ def test_a_no_change_answer_about_another_record_is_checked_again(make_site) -> 
 
 
 def test_unchanged_articles_are_read_back_beside_the_build(make_site, tmp_path) -> None:
-    """After its answer, the survey's child reads the cache's articles table and decodes it, so the
-    build only makes the Articles; rows of a cache saved since are not sent."""
+    """After its answer, the survey's child reads the cache's articles table for the build, which
+    only decodes it; rows of a cache saved since are not sent."""
     import os
 
-    from generator import articlerows
-    from generator.survey import cache_file, cached_rows, start_survey
+    from generator import survey
+    from generator.survey import cache_file, start_survey
 
     config = _three_pages(make_site)
     build(config)
     edited = config.content_dir / "p0.md"
     edited.write_text(edited.read_text().replace("Body 0.", "Edited body."))
-    seen = tmp_path / "decoded-by"
-    real = articlerows.plain
+    seen = tmp_path / "read-by"
+    real = survey.cached_rows
 
-    def recording(rows):  # type: ignore[no-untyped-def]
+    def marked(config, token):  # type: ignore[no-untyped-def]
         with open(seen, "a") as log:
-            log.write(f"{os.getpid()} {len(rows)}\n")
-        return real(rows)
+            log.write(f"{os.getpid()}\n")
+        return [(row[0], row[1], row[2].replace("Story 2", "Read by the child"), *row[3:])
+                for row in real(config, token)]
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(articlerows, "plain", recording)
+        patch.setattr(survey, "cached_rows", marked)
         build(config, surveyed=start_survey(config))
-    (line,) = seen.read_text().splitlines()
-    pid, rows = map(int, line.split())
-    assert pid != os.getpid() and rows == 3  # all of them: the two unchanged ones are kept
+    assert int(seen.read_text()) != os.getpid()
+    # p2, unchanged, is the article the child read; p0, edited, was parsed
+    assert "Read by the child" in (config.output_dir / "articles/story-2/index.html").read_text()
     assert "Edited body." in (config.output_dir / "articles/story-0/index.html").read_text()
-    clean = config.with_overrides(output_dir=config.output_dir.with_name("clean"))
-    build(clean, use_cache=False)
-    assert _tree(config.output_dir) == _tree(clean.output_dir)
     with sqlite3.connect(cache_file(config)) as db:
         token = dict(db.execute("SELECT name, value FROM info"))["token"]
-    assert len(cached_rows(config, token) or []) == 3 and cached_rows(config, "another save") is None
+    assert len(real(config, token) or []) == 3 and real(config, "another save") is None
