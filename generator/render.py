@@ -496,24 +496,35 @@ def _list_pages_all(site: Site, look: Lookup) -> Iterator[PagePlan | PageGroup]:
     yield _list_pages(tuple(a.slug for a in site.articles), "", "index.html", look, str)
     for taxonomy, config in zip(site.taxonomies, look.config.taxonomies):
         ordered = _index_order(taxonomy.terms, config)
-        yield PagePlan(urls.taxonomy_path(taxonomy.key), "taxonomy.html",
-                       f"{look.digest(config)}|{' '.join(look.digest(t) for t in ordered)}",
-                       lambda c=config, o=ordered: {"taxonomy": c, "terms": o})
+        yield _one_page(urls.taxonomy_path(taxonomy.key), "taxonomy.html",
+                        lambda c=config, o=ordered: f"{look.digest(c)}|{' '.join(look.digest(t) for t in o)}",
+                        lambda c=config, o=ordered: {"taxonomy": c, "terms": o},
+                        lambda changes, k=taxonomy.key: any(key == k for key, _ in changes.terms))
         for term in taxonomy.terms:
             yield _term_pages(term, config, look)
     yield PagePlan("search/", "search.html", "", dict)
-    months = " ".join(look.digest(m) for m in site.months)
-    yield PagePlan("timeline/", "timeline.html", months, lambda: {
+    yield _one_page("timeline/", "timeline.html", lambda: " ".join(look.digest(m) for m in site.months), lambda: {
         "months": site.months, "chart": month_chart({(m.year, m.month): len(m.articles) for m in site.months}),
-        "years": _years(site.months)})
+        "years": _years(site.months)}, lambda changes: changes.order)
     links = [MonthLink(m.year, m.month) for m in site.months]  # newest first
     for i, month in enumerate(site.months):
         earlier = links[i + 1] if i + 1 < len(links) else None
         later = links[i - 1] if i > 0 else None
-        key = f"{look.digest(month)}|{earlier}|{later}"
+        key = cache(lambda m=month, e=earlier, l=later: f"{look.digest(m)}|{e}|{l}")
         yield _list_pages(month.articles, urls.month_path(month.year, month.month), "month.html", look,
-                          lambda k=key: k, lambda m=month, e=earlier, l=later: {"month": m, "earlier": e, "later": l},
-                          lambda k=key: k)
+                          key, lambda m=month, e=earlier, l=later: {"month": m, "earlier": e, "later": l}, key)
+
+
+def _one_page(path: str, template: str, key: Callable[[], str], context: Callable[[], dict[str, Any]],
+              moved: Callable[[IndexChanges], bool]) -> PageGroup:
+    """A page of the index alone, showing no article's fields (a taxonomy's list of terms, the
+    timeline): its key — every term's or month's digest, 440 terms at 10,000 articles — is its shape,
+    made only when the index changed in a way that may have `moved` it (a tag edit may move a
+    taxonomy's, not a body or title edit)."""
+    plan = cache(lambda: PagePlan(path, template, key(), context))
+    file = urls.file_for(path)
+    return PageGroup(path, (), lambda: f"{template}|{path}|{plan().key}", lambda: iter([plan()]), key,
+                     lambda: {file: ()}, lambda _: plan(), moved)
 
 
 def _term_pages(term: Term, config: TaxonomyConfig, look: Lookup) -> PageGroup:
