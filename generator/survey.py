@@ -128,7 +128,8 @@ def inputs_digest(config: SiteConfig, listing: ContentListing) -> str:
     pages, outside = listing
     parts = [__version__, repr(config), os.environ.get("SOURCE_DATE_EPOCH", ""), repr(outside),
              "\n".join([f"{name}\0{s.st_size}\0{s.st_mtime_ns}" for name, s in pages]),  # not repr: 3x faster
-             repr(_stats(config.templates_dir)), repr(_stats(config.data_dir)), repr(_stats(_CODE, ".py"))]  # not __pycache__, which Python writes itself
+             repr(_stats(config.templates_dir)), repr(_stats(config.data_dir)),
+             repr(_stats(_CODE, ".py"))]  # not __pycache__, which Python writes itself
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -166,23 +167,18 @@ def cached_rows(config: SiteConfig, token: str) -> list[Row] | None:
         return None
 
 
-def compare(pages: Iterable[PageStat], entries: Mapping[str, tuple[int, ...]]) -> tuple[list[PageStat], list[str]]:
-    """(the pages whose size or modification time is not their entry's, or that have none; the paths
-    of the others)."""
+def compare(pages: Iterable[tuple[str, str, int, int]], entries: Mapping[str, tuple[int, ...]],
+            ) -> tuple[list[PageStat], list[str]]:
+    """(the pages (path, file, size, mtime_ns) whose size or modification time is not their entry's,
+    or that have none; the paths of the others)."""
     changed, hits = [], []
     for page in pages:
-        entry = entries.get(page.path)
-        if entry is not None and entry[0] == page.size and entry[1] == page.mtime_ns:
-            hits.append(page.path)
+        entry = entries.get(page[0])
+        if entry is not None and entry[0] == page[2] and entry[1] == page[3]:
+            hits.append(page[0])
         else:
-            changed.append(page)
+            changed.append(PageStat(*page))
     return changed, hits
-
-
-def page_stats(listing: ContentListing, display_root: Path) -> list[PageStat]:
-    root = str(display_root) + os.sep
-    return [PageStat(name[len(root):] if name.startswith(root) else name, name, stat.st_size, stat.st_mtime_ns)
-            for name, stat in listing[0]]
 
 
 def survey(config: SiteConfig, display_root: Path, use_cache: bool = True, stamp: bool = True) -> Survey:
@@ -194,9 +190,11 @@ def survey(config: SiteConfig, display_root: Path, use_cache: bool = True, stamp
     if unchanged:
         return Survey(inputs, outside, (), (), (), "", record, True)
     token, entries = cached_stats(config) if use_cache else ("", {})
-    pages = page_stats(listing, display_root)
-    changed, hits = compare(pages, entries)
-    gone = entries.keys() - {page.path for page in pages}
+    root = str(display_root) + os.sep
+    # Plain tuples: a PageStat is made only for the pages to read (10,000 of them cost 10 ms).
+    changed, hits = compare(((name[len(root):] if name.startswith(root) else name, name, stat.st_size, stat.st_mtime_ns)
+                             for name, stat in listing[0]), entries)
+    gone = entries.keys() - {*hits, *(page.path for page in changed)}
     return Survey(inputs, outside, tuple(changed), tuple(hits), tuple(sorted(gone)), token, record, unchanged)
 
 
