@@ -241,3 +241,36 @@ def test_the_search_index_is_what_pagefind_makes_of_the_article_pages(golden_con
     bundle = search.pagefind_bundle(pages, golden_config)
     assert {f"pagefind/0/{name}": data for name, data in bundle.items()} == \
         {name: data for name, data in tree.items() if name.startswith("pagefind/0/")}
+
+
+def test_the_manifest_lists_what_the_build_made_and_is_restored_if_changed(make_site) -> None:
+    """output/.digest-manifest.json lists every file the build made, sorted; a build rewrites it if it
+    was changed by hand (reordered, reformatted), and removes a file it lists that the build no
+    longer makes — including when the build adds or removes no file, which skips the sorting."""
+    config = load_config(make_site({f"content/p{i}.md": f"---\ntitle: Story {i}\ndate: 2021-01-0{i + 1}\n---\nBody {i}.\n"
+                                    for i in range(3)}))
+    build(config)
+    manifest = config.output_dir / ".digest-manifest.json"
+
+    def made() -> list[str]:
+        return sorted(p.relative_to(config.output_dir).as_posix() for p in config.output_dir.rglob("*")
+                      if p.is_file() and p.name != manifest.name)
+
+    def as_a_clean_build_writes_it() -> bool:
+        clean = config.with_overrides(output_dir=config.output_dir.with_name("clean"))
+        shutil.rmtree(clean.output_dir, ignore_errors=True)
+        build(clean, use_cache=False)
+        return manifest.read_bytes() == (clean.output_dir / manifest.name).read_bytes()
+
+    assert json.loads(manifest.read_text())["files"] == made() and as_a_clean_build_writes_it()
+    listed = made()
+    (config.content_dir / "p0.md").touch()  # a real build, with the same files
+    for changed in (json.dumps({"files": listed[::-1]}), json.dumps({"files": listed}, indent=2)):
+        manifest.write_text(changed)
+        build(config)
+        assert as_a_clean_build_writes_it(), changed
+    stale = config.output_dir / "old-page.html"
+    stale.write_text("left by an earlier build")
+    manifest.write_text(json.dumps({"files": sorted([*listed, "old-page.html"])}))
+    build(config)
+    assert not stale.exists() and as_a_clean_build_writes_it()
