@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Mapping
 
 from . import code_version, warm
-from .cache import ContentCache, PageMemo, load_cache, load_memo, remembered_index, templates_digest
+from .cache import ContentCache, PageMemo, RememberedIndex, load_cache, load_memo, templates_digest
 from .config import SiteConfig
 from .content import load_articles
 from .index import build_site
@@ -108,6 +108,7 @@ def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | N
             early.extend([run] if run else [])
 
     search_job: SearchJob | None = None
+    memory: RememberedIndex | None = None
     try:
         with stage("load content"):
             term_data = {t.key: load_term_data(config.data_dir, t.key, root) for t in config.taxonomies}
@@ -121,7 +122,8 @@ def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | N
                 check_templates(env, config)
                 search_job = SearchJob(articles, bodies, config, env, theme, shards_memo, early[0] if early else None)
         with stage("index"):
-            site = build_site(articles, config, term_data, bodies, remembered_index(config) if cache is not None else None)
+            memory = RememberedIndex(config) if cache is not None else None
+            site = build_site(articles, config, term_data, bodies, memory)
         with stage("load memo"):
             memo = memo_for(_salt(config, site, theme), site, theme) if memo_for else None
         with stage("render pages"):
@@ -143,6 +145,8 @@ def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | N
             search_job.cancel()
         elif early:  # the build failed before a search job could take the run over
             early[0].cancel()
+        if memory is not None:
+            memory.finish()
     return site, files, warnings, memo
 
 
