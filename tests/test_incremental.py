@@ -6,9 +6,12 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 import sqlite3
 from pathlib import Path
+from typing import Iterator
 
 import jinja2
 from markupsafe import Markup
@@ -28,6 +31,22 @@ from generator.outputs import search
 
 def _tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@contextmanager
+def _beside_threads(count: int) -> Iterator[None]:
+    """The block runs with `count` other threads alive, as under `digest serve`, where a build may
+    not fork (see parallel.in_child)."""
+    stop = threading.Event()
+    others = [threading.Thread(target=stop.wait) for _ in range(count)]
+    for thread in others:
+        thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        for thread in others:
+            thread.join()
 
 
 def _page(i: int, title: str, day: int, topics: list[str], companies: list[str], body: str, slug: str = "") -> str:
@@ -481,7 +500,6 @@ def test_the_output_check_runs_beside_the_build_in_another_process(make_site, tm
     changed by hand is found and made again."""
     import os
     import subprocess
-    import threading
 
     from generator import stamp
 
@@ -508,21 +526,13 @@ def test_the_output_check_runs_beside_the_build_in_another_process(make_site, tm
         patch.setattr(stamp, "outputs_as_recorded", recording)
         patch.setattr(subprocess, "Popen", popen)
         for round, threads in enumerate([1, 2]):
-            stop = threading.Event()
-            other = [threading.Thread(target=stop.wait) for _ in range(threads - 1)]
-            for thread in other:
-                thread.start()
             seen.unlink(missing_ok=True)
             spawned.clear()
-            try:
+            with _beside_threads(threads - 1):
                 page.write_bytes(b"changed by hand")
                 edited = config.content_dir / "p0.md"
                 edited.write_text(edited.read_text() + f"\nMore, round {round}.\n")
                 build(config)
-            finally:
-                stop.set()
-                for thread in other:
-                    thread.join()
             checkers = [int(pid) for pid in seen.read_text().split()] if seen.exists() else []
             checked_in_a_new_interpreter = [c for c in spawned if "generator.outputcheck" in c]
             if threads == 1:  # forked: the check ran in a child, not here
@@ -613,7 +623,6 @@ def test_the_survey_runs_beside_the_build_and_answers_as_it_would_here(make_site
     it loads (survey.py); beside other threads, where it may not fork, in its own process. The
     answer is the same either way: the edited page to read, the others from the cache."""
     import os
-    import threading
 
     from generator import survey
 
@@ -633,17 +642,9 @@ def test_the_survey_runs_beside_the_build_and_answers_as_it_would_here(make_site
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(survey, "survey", recording)
         for threads in (1, 2):
-            stop = threading.Event()
-            other = [threading.Thread(target=stop.wait) for _ in range(threads - 1)]
-            for thread in other:
-                thread.start()
             seen.unlink(missing_ok=True)
-            try:
+            with _beside_threads(threads - 1):
                 answers.append(survey.start_survey(config)())
-            finally:
-                stop.set()
-                for thread in other:
-                    thread.join()
             (pid,) = [int(line) for line in seen.read_text().split()]
             assert (pid != os.getpid()) == (threads == 1), threads
     forked, here = answers
@@ -733,7 +734,6 @@ def test_the_index_is_written_beside_the_build(make_site, tmp_path) -> None:
     build renders, or by the build itself beside other threads; the next build starts from it."""
     import json as json_module
     import os
-    import threading
 
     from generator import cache
 
@@ -752,18 +752,10 @@ def test_the_index_is_written_beside_the_build(make_site, tmp_path) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(cache, "atomic_write", recording)
         for round, threads in enumerate([1, 2, 1]):
-            stop = threading.Event()
-            other = [threading.Thread(target=stop.wait) for _ in range(threads - 1)]
-            for thread in other:
-                thread.start()
             seen.unlink(missing_ok=True)
-            try:
+            with _beside_threads(threads - 1):
                 page.write_text(page.read_text().replace("topics: [", f"topics: [Round {round}, ", 1))
                 site = build(config).site
-            finally:
-                stop.set()
-                for thread in other:
-                    thread.join()
             (pid,) = map(int, seen.read_text().split())
             assert (pid != os.getpid()) == (threads == 1), round
             written = json_module.loads(cache_file(config).with_name("index.json").read_text())
