@@ -303,13 +303,14 @@ def canonicalise_terms(articles: Iterable[Article], config: SiteConfig,
     return result
 
 
-def build_time(articles: tuple[Article, ...]) -> datetime:
-    """SOURCE_DATE_EPOCH when set, else the newest article's date: never the clock."""
+def build_time(ordered: tuple[Article, ...]) -> datetime:
+    """SOURCE_DATE_EPOCH when set, else the newest article's date (articles newest first, see
+    newest_first): never the clock."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
         return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
-    if articles:
-        return max(a.date for a in articles)
+    if ordered:
+        return ordered[0].date
     return datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
@@ -346,9 +347,10 @@ def build_site(articles: Iterable[Article], config: SiteConfig, term_data: Mappi
         if previous is not None and previous.head != head:  # made from other settings or data files
             previous = None
         changed: set[str] = set()
-        if previous is not None:
-            changed = {slug for slug in previous.digests.keys() | digests.keys()
-                       if previous.digests.get(slug) != digests.get(slug)}
+        if previous is not None:  # added or changed, and deleted
+            before_digests = previous.digests
+            changed = {slug for slug, digest in digests.items() if before_digests.get(slug) != digest}
+            changed.update(before_digests.keys() - digests.keys())
         before = {t.key: t for t in previous.taxonomies} if previous is not None else {}
         taxonomies = tuple(build_taxonomy(t.key, ordered, term_data.get(t.key, ()), before.get(t.key), changed)
                            for t in config.taxonomies)
