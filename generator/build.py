@@ -17,7 +17,7 @@ from .model import Article, InputError, Problem, Site
 from .terms import load_redirects
 from .termdata import load_term_data
 from .timing import stage, without_cyclic_gc
-from .stamp import StampCheck, check_stamp, outputs_check
+from .stamp import check_stamp, outputs_check
 from .survey import Survey, SurveyRun, start_survey, survey
 from .write import MANIFEST, WriteReport, write_output
 
@@ -168,7 +168,8 @@ def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cach
             surveyed.close()
 
 
-def _build(config: SiteConfig, strict: bool, write: bool, use_cache: bool, surveyed: Callable[[], Survey]) -> BuildResult:
+def _build(config: SiteConfig, strict: bool, write: bool, use_cache: bool,
+           surveyed: Callable[[], Survey]) -> BuildResult:
     remembering = use_cache and write
     with stage("check stamp"):
         # Meanwhile (the survey runs in a child where it can): what an edit build needs next.
@@ -223,7 +224,7 @@ def _build(config: SiteConfig, strict: bool, write: bool, use_cache: bool, surve
             memo.close()
             rows, complete = stat_outputs(config.output_dir, [*files, MANIFEST], last, memo.kept,
                                           memo.fingerprints)
-            save_last_build(config, last, LastBuild(rows, memo.groups, listings(rows, last), found.inputs if complete else "",
-                                                    len(site.articles), counts, warnings, memo.site_state,
-                                                    memo.shapes), memo.fragments, memo.salt_changed, memo.stale_digests())
+            now = LastBuild(rows, memo.groups, listings(rows, last), found.inputs if complete else "",
+                            len(site.articles), counts, warnings, memo.site_state, memo.shapes)
+            save_last_build(config, last, now, memo.fragments, memo.salt_changed, memo.stale_digests())
     return BuildResult(site, files, report, warnings, len(site.articles), counts)

@@ -82,7 +82,7 @@ class ContentCache:
     changed: dict[str, PageRow] = field(default_factory=dict)
     new_articles: dict[str, Article | None] = field(default_factory=dict)  # page → its article as parsed now
     new_bodies: dict[str, str] = field(default_factory=dict)
-    # The articles table as the survey's child read it with the entries it compared (None: not read).
+    # The articles table as the survey's child read it, from the save it compared (None: not read).
     article_rows: Callable[[], list[articlerows.Row] | None] | None = None
     _db: sqlite3.Connection | None = None
 
@@ -193,7 +193,7 @@ class ContentCache:
         if warm.enabled():  # then `entries` holds every row
             entries = dict(self.entries)
             for path in gone:
-                del entries[path]
+                entries.pop(path, None)
             entries.update(self.changed)
             warm.keep(("content entries", self.file), token, entries)
 

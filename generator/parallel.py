@@ -1,11 +1,10 @@
 """Work spread over every core: pure per-item work, when there is enough of it to pay for the
-processes; one piece of work done beside the build in a forked child; commands run beside it at a
-lower priority."""
+processes; work done beside the build in a forked child, which sends back what it made message by
+message; commands run beside it at a lower priority."""
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import shutil
 import signal
@@ -76,7 +75,9 @@ def from_child(work: Callable[[], Iterable[bytes]], nice: bool = False) -> Child
     if not hasattr(os, "fork") or threading.active_count() > 1:
         return None
     readable, writable = os.pipe()
-    with contextlib.suppress(OSError, AttributeError):  # Linux: a message of up to 1 MB, written at once
+    with contextlib.suppress(ImportError, OSError, AttributeError):  # Linux: a message of up to 1 MB, written at once
+        import fcntl
+
         fcntl.fcntl(writable, fcntl.F_SETPIPE_SZ, 1 << 20)  # type: ignore[attr-defined]
     child = os.fork()
     if child == 0:  # nothing here may return into the caller, flush its output or touch its files

@@ -8,9 +8,9 @@ has a forked child work it out while the build itself loads its code, reads the 
 and so on — on a two-core machine both cores busy from the start. When the inputs are the last
 build's, the child also checks output/ against that record, so a no-change build waits for the child
 alone. After its answer, the child reads the cache's articles table — the articles of the pages it
-found unchanged, 10,000 rows — which the build would otherwise do itself once the edited page is
-parsed; it then only decodes them. Where the process may not fork (digest serve's threads), the survey is made in
-it, and the table read when needed.
+found unchanged, 10,000 rows — which the build would otherwise read itself once the edited page is
+parsed; the build only decodes them. Where the process may not fork (digest serve's threads), the
+survey is made in it, and the table read when needed.
 
 This module imports little of the package, so that the child can start before the rest is loaded.
 """
@@ -192,8 +192,9 @@ def survey(config: SiteConfig, display_root: Path, use_cache: bool = True, stamp
     token, entries = cached_stats(config) if use_cache else ("", {})
     root = str(display_root) + os.sep
     # Plain tuples: a PageStat is made only for the pages to read (10,000 of them cost 10 ms).
-    changed, hits = compare(((name[len(root):] if name.startswith(root) else name, name, stat.st_size, stat.st_mtime_ns)
-                             for name, stat in listing[0]), entries)
+    pages = ((name[len(root):] if name.startswith(root) else name, name, stat.st_size, stat.st_mtime_ns)
+             for name, stat in listing[0])
+    changed, hits = compare(pages, entries)
     gone = entries.keys() - {*hits, *(page.path for page in changed)}
     return Survey(inputs, outside, tuple(changed), tuple(hits), tuple(sorted(gone)), token, record, unchanged)
 
