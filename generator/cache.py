@@ -86,13 +86,10 @@ class ContentCache:
     article_rows: Callable[[], list[articlerows.Row] | None] | None = None
     _db: sqlite3.Connection | None = None
 
-    def lookup(self, page: PageStat) -> tuple[bool, bytes | None]:
-        """(hit, the bytes if they had to be read) for a page of `to_read`: a page whose bytes hash as
-        its entry's is a hit, kept for `reused`, which decodes them all."""
+    def lookup(self, page: PageStat) -> tuple[bool, bytes]:
+        """(hit, the bytes read) for a page of `to_read` — whose stat is not its entry's, so it is read:
+        a page whose bytes hash as its entry's is a hit all the same, kept for `reused`."""
         entry = self.entries.get(page.path)
-        if entry and entry[0] == page.size and entry[1] == page.mtime_ns:
-            self.hits.append(page.path)
-            return True, None
         with open(page.file, "rb") as handle:
             data = handle.read()
         if entry and entry[2] == hashlib.sha256(data).hexdigest():

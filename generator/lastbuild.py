@@ -21,8 +21,8 @@ import re
 import sqlite3
 import uuid
 from contextlib import closing
-from operator import itemgetter
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import AbstractSet, Any, Iterable, Mapping
 

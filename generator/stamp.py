@@ -20,6 +20,7 @@ from .outputcheck import outputs_match
 from .parallel import in_child, niced
 from .survey import Survey
 
+
 @dataclass(frozen=True, slots=True)
 class StampCheck:
     """What the last build's record says of this one: `unchanged` if inputs and output/ are exactly as
