@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import sqlite3
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
@@ -20,7 +19,7 @@ from typing import Any, Callable, Iterable, Mapping
 from . import articlerows, code_version, warm
 from .config import SiteConfig
 from .fragments import Fragments
-from .lastbuild import GroupRow, LastBuild
+from .lastbuild import GroupRow, LastBuild, new_token
 from .content import ParsedPage, PreviousBody
 from .survey import PageStat, Survey, cache_file, compare
 from .index import PreviousIndex
@@ -169,7 +168,7 @@ class ContentCache:
         try:
             db = self._db or _connect(self.file)
             with db:
-                token = uuid.uuid4().hex  # this save's: see load_cache
+                token = new_token()  # this save's: see load_cache
                 db.executemany("INSERT OR REPLACE INTO info VALUES (?, ?)", [("key", self.key), ("token", token)])
                 db.executemany("DELETE FROM pages WHERE path = ?", [(p,) for p in gone])
                 db.executemany("DELETE FROM articles WHERE page = ?",

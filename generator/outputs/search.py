@@ -26,11 +26,10 @@ import shutil
 import subprocess
 import tempfile
 import zlib
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import AbstractSet, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Iterable, Mapping
 
 import jinja2
 from markupsafe import Markup
@@ -44,6 +43,9 @@ from ..parallel import niced
 from ..write import atomic_write
 from ..model import Article, Site
 from ..slugs import slug_for_term
+
+if TYPE_CHECKING:  # concurrent.futures (and logging with it) loads only when Pagefind runs: not for a tag edit
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 BUNDLE = "pagefind"
 SHARD_PAGES = 250
@@ -342,6 +344,8 @@ def start_early(config: SiteConfig, env: jinja2.Environment, theme: str, article
         _stage_docs(root, staging_theme, docs)
     except _NotStaged:  # a document went missing from the folder: SearchJob stages it whole
         return None
+    from concurrent.futures import ThreadPoolExecutor
+
     pool = ThreadPoolExecutor(max_workers=1)
     return EarlyRun(count, number, root, pool.submit(pagefind_bundle, root, config, True), pool)
 
@@ -397,7 +401,7 @@ class SearchJob:
             return {urls.file_for(urls.article_path(a.slug)): (_doc_key(a), _search_doc(template, a, bodies))
                     for a in self.members[number]}
 
-        self._pool = ThreadPoolExecutor(max_workers=max(1, min(len(self.stale), os.cpu_count() or 1)))
+        self._pool: ThreadPoolExecutor | None = None  # made when a shard is to be indexed (see _index)
         self._made: dict[int, Future[dict[str, bytes]]] = {}
         self._early: EarlyRun | None = None
         if early is not None:
@@ -425,7 +429,15 @@ class SearchJob:
             else:
                 made = staging / f"{count}-{number}"
                 _stage_docs(made, theme, docs)
-            self._made[number] = self._pool.submit(pagefind_bundle, made, config, len(self.stale) == 1)
+            self._made[number] = self._index(made)
+
+    def _index(self, docs: Path | dict[str, bytes]) -> Future[dict[str, bytes]]:
+        """Pagefind started on one stale shard's documents, in the background."""
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=max(1, min(len(self.stale), os.cpu_count() or 1)))
+        return self._pool.submit(pagefind_bundle, docs, self.config, len(self.stale) == 1)
 
     def finish(self, site: Site, memo: PageMemo | None) -> dict[str, bytes | None]:
         """The whole bundle (None: unchanged on disk), once every Pagefind run is done; `memo`, the
@@ -462,6 +474,7 @@ class SearchJob:
 
     def cancel(self) -> None:
         """Stop starting Pagefind runs and wait for those under way (each cleans up after itself)."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
         if self._early is not None:
             self._early.cancel()
