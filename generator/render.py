@@ -459,6 +459,8 @@ def _reaching(changed: frozenset[str], shown: frozenset[str], site: Site, look: 
     """The articles whose pages an edit reaches: those `changed`, and those showing one whose
     `shown` fields changed — its neighbours in time (a page links to the next and previous article)
     and the articles listing it as related."""
+    if not shown:  # a body edit under the default theme: no other page shows what changed
+        return changed
     reaching = set(changed)
     for slug in shown:
         if slug in look.articles:
