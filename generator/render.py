@@ -402,7 +402,7 @@ def _list_pages(slugs: tuple[str, ...], first_path: str, template: str, look: Lo
     monthly chart counts their dates), not only on those it lists.
     """
     paged = once(lambda: {urls.file_for(path): (path, pagination, page_slugs)
-                           for path, pagination, page_slugs in _paginate(slugs, first_path, look.config.page_size)})
+                          for path, pagination, page_slugs in _paginate(slugs, first_path, look.config.page_size)})
 
     def plan(path: str, pagination: Pagination, page_slugs: tuple[str, ...]) -> PagePlan:
         common, given = later if later is not None and pagination.number > 1 else (key, context)
@@ -569,7 +569,7 @@ def _term_pages(term: Term, config: TaxonomyConfig, look: Lookup) -> PageGroup:
     # What the pages of the term show besides their articles: made once for all of them (each page's
     # context is a copy of it).
     first = once(lambda: {"term": term, "taxonomy": config, "chart": month_chart(counts(), height=80),
-                           "related_terms": related()})
+                          "related_terms": related()})
     rest = once(lambda: {"term": bare(), "taxonomy": config, "chart": None, "related_terms": []})
     return _list_pages(term.articles, urls.term_path(term.taxonomy, term.slug), "term.html", look, key, first,
                        lambda: f"{look.digest(term)}|{look.digest(config)}",
