@@ -51,7 +51,7 @@ def check(config: SiteConfig, today: date | None = None) -> list[Problem]:
     problems += [Problem(site_file, 1, message, warning=True) for message in near_duplicates(config)]
     known = {form for info in load_term_data(config.data_dir, "companies", config.config_path.parent)
              for form in (info.name, *info.aliases)}
-    by_slug = {a.slug: a for a in site.articles}
+    by_slug = site.by_slug
     if known:
         for taxonomy in site.taxonomies:
             if taxonomy.key != "companies":

@@ -173,15 +173,14 @@ def _weight(term: str, weights: Mapping[str, int]) -> int:
     return weights[term.partition("/")[0]]
 
 
-def related_articles(articles: tuple[Article, ...], terms: Memberships, weights: Mapping[str, int],
+def related_articles(by_slug: Mapping[str, Article], terms: Memberships, weights: Mapping[str, int],
                      count: int, only: Iterable[str] | None = None) -> tuple[RelatedMap, frozenset[str]]:
-    """For each article (or each slug in `only`), the `count` articles sharing most weighted terms,
-    then nearest in time; and which of them had too few such articles and were filled up with the
-    nearest in time of all (their lists depend on every article's date)."""
-    by_slug = {a.slug: a for a in articles}
+    """For each article (`by_slug`, newest first; or each slug in `only`), the `count` articles
+    sharing most weighted terms, then nearest in time; and which of them had too few such articles and
+    were filled up with the nearest in time of all (their lists depend on every article's date)."""
     result = []
     filled = set()
-    for article in (by_slug[s] for s in only) if only is not None else articles:
+    for article in (by_slug[s] for s in only) if only is not None else by_slug.values():
         # Counter.update counts a whole member list in C; a weight of 3 counts it three times.
         scores: Counter[str] = Counter()
         for term in terms.of.get(article.slug, ()):
@@ -338,6 +337,7 @@ def build_site(articles: Iterable[Article], config: SiteConfig, term_data: Mappi
     costliest part of indexing).
     """
     ordered = newest_first(canonicalise_terms(articles, config, term_data))
+    by_slug = {a.slug: a for a in ordered}
     head = hashlib.sha256(index_head(config, term_data).encode("utf-8")).hexdigest()
     digests = {a.slug: a.index_digest for a in ordered}
 
@@ -358,11 +358,10 @@ def build_site(articles: Iterable[Article], config: SiteConfig, term_data: Mappi
         terms = memberships(taxonomies)
 
         def ranked(only: Iterable[str] | None) -> tuple[RelatedMap, frozenset[str]]:
-            return related_articles(ordered, terms, weights, config.related_count, only)
+            return related_articles(by_slug, terms, weights, config.related_count, only)
 
         if previous is None:
             return taxonomies, *ranked(None), None
-        by_slug = {a.slug: a for a in ordered}
         related, filled = update_related(previous, changed, by_slug, terms, weights, config.related_count, ranked)
         return taxonomies, related, filled, index_changes(previous, digests, months, taxonomies, related)
 
@@ -376,6 +375,7 @@ def build_site(articles: Iterable[Article], config: SiteConfig, term_data: Mappi
         related=related_map,
         build_time=build_time(ordered),
         bodies=bodies,
+        by_slug=by_slug,
         index_key=key,
         changes=changes,
     )

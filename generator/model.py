@@ -167,6 +167,7 @@ class Site:
     related: tuple[tuple[str, tuple[str, ...]], ...]
     build_time: datetime
     bodies: Mapping[str, str]  # body digest → HTML, read from the cache only for pages rendered again
+    by_slug: Mapping[str, Article]  # the articles by slug, in the same order: made once for every stage
     # A hash of all that taxonomies, months and related articles are made from (index.index_key): two
     # sites with the same one have them the same, so pages differ only where articles' fields do.
     index_key: str = ""

@@ -81,7 +81,7 @@ class Lookup:
         self._cards: dict[tuple[str, str], Markup] = {}
         self._fragments = fragments
         self._digests: dict[int, str] = {}
-        self.articles = {a.slug: a for a in site.articles}
+        self.articles = site.by_slug
         self.terms = {(t.key, term.slug): term for t in site.taxonomies for term in t.terms}
         self.related = dict(site.related)
         self.position = {a.slug: i for i, a in enumerate(site.articles)}

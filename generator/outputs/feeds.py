@@ -58,7 +58,7 @@ def _entry(article: Article, config: SiteConfig, body_html: str) -> ET.Element:
 
 def render_feeds(site: Site, config: SiteConfig, memo: PageMemo | None = None) -> dict[str, bytes | None]:
     """The site feed and one per term of every taxonomy that has feeds on (None: unchanged on disk)."""
-    by_slug = {a.slug: a for a in site.articles}
+    by_slug = site.by_slug
     # Each with whether changes to the index may have moved which articles it lists (see
     # PageMemo._same_shape).
     wanted = [("feed.xml", config.title, "", tuple(a.slug for a in site.articles), lambda c: c.order)]
