@@ -33,6 +33,10 @@ class BuildResult:
     warnings: tuple[Problem, ...]
     articles: int
     pages: dict[str, int]
+    # With build(save_later=True): what is left to do once output/ is written — keep what this build
+    # parsed and the record of what it wrote, for the next build — for the caller to do (see
+    # cli.cmd_build). None when nothing is left.
+    save: Callable[[], None] | None = None
 
 
 def page_counts(files: Iterable[str]) -> dict[str, int]:
@@ -152,24 +156,25 @@ def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | N
 
 @without_cyclic_gc()
 def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cache: bool = True,
-          surveyed: Callable[[], Survey] | None = None) -> BuildResult:
+          surveyed: Callable[[], Survey] | None = None, save_later: bool = False) -> BuildResult:
     """Render everything, then write it; a problem anywhere leaves output/ as it was.
 
     With the cache (the default), a build whose inputs and output/ are as the last one left them does
     nothing (see stamp.py), and otherwise unchanged pages are neither parsed nor rendered again; the
     result is byte-for-byte what a clean build writes. `surveyed`: the survey of content/ (see
-    survey.py) if the caller started it already.
+    survey.py) if the caller started it already. `save_later`: the caches are not saved, but handed
+    back as BuildResult.save, which the caller must call (or leave to a child, see save_later).
     """
     surveyed = surveyed or start_survey(config, use_cache, stamp=use_cache and write)
     try:
-        return _build(config, strict, write, use_cache, surveyed)
+        return _build(config, strict, write, use_cache, surveyed, save_later)
     finally:
         if isinstance(surveyed, SurveyRun):
             surveyed.close()
 
 
 def _build(config: SiteConfig, strict: bool, write: bool, use_cache: bool,
-           surveyed: Callable[[], Survey]) -> BuildResult:
+           surveyed: Callable[[], Survey], save_later: bool) -> BuildResult:
     remembering = use_cache and write
     with stage("check stamp"):
         # Meanwhile (the survey runs in a child where it can): what an edit build needs next.
@@ -211,20 +216,30 @@ def _build(config: SiteConfig, strict: bool, write: bool, use_cache: bool,
             site, files, warnings, memo = render_all(config, strict, cache, memo_for, found, search_memo=search_memo)
         with stage("write output"):
             report = write_output(config.output_dir, files) if write else None
-            if cache is not None and write:
-                cache.save()
+        unsaved = cache if cache is not None and write and cache.unsaved() else None
     finally:
         if cache is not None:
-            cache.close()
+            cache.close()  # (a save connects anew: no connection may cross a fork, see save_later)
         if check is not None:
             check()  # answered already, unless the build failed before asking
     counts = page_counts(files)
-    with stage("save caches"):
+    with stage("stat output"):
         if memo is not None:
             memo.close()
+            # Now, not later: the record is of the files this build wrote.
             rows, complete = stat_outputs(config.output_dir, [*files, MANIFEST], last, memo.kept,
                                           memo.fingerprints)
+
+    def save() -> None:
+        if unsaved is not None:
+            unsaved.save()
+        if memo is not None:
             now = LastBuild(rows, memo.groups, listings(rows, last), found.inputs if complete else "",
                             len(site.articles), counts, warnings, memo.site_state, memo.shapes)
             save_last_build(config, last, now, memo.fragments, memo.salt_changed, memo.stale_digests())
-    return BuildResult(site, files, report, warnings, len(site.articles), counts)
+
+    if not save_later:
+        with stage("save caches"):
+            save()
+    return BuildResult(site, files, report, warnings, len(site.articles), counts,
+                       save if save_later else None)

@@ -158,13 +158,18 @@ class ContentCache:
             self._db.close()
             self._db = None
 
+    def unsaved(self) -> bool:
+        """Has this build anything for `save` to keep? (A page read anew, one gone, or a cache that was
+        not there to trust.) Asked before `close`."""
+        return self.file is not None and bool(self.changed or self.gone or self._db is None)
+
     def save(self) -> None:
-        """Keep what this build used: pages since deleted drop out, and bodies no page has any more."""
+        """Keep what this build used: pages since deleted drop out, and bodies no page has any more.
+        (Where the build may, in a child left to finish after it: see build.py. Its connection is
+        then made anew, never one opened before the fork.)"""
         if self.file is None:
             return
         gone = self.gone
-        if not self.changed and not gone and self._db is not None:
-            return self.close()
         try:
             db = self._db or _connect(self.file)
             with db:

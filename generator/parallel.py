@@ -1,6 +1,7 @@
 """Work spread over every core: pure per-item work, when there is enough of it to pay for the
 processes; work done beside the build in a forked child, which sends back what it made message by
-message; commands run beside it at a lower priority."""
+message; work left to a child to finish after a one-shot command ends; commands run beside it at a
+lower priority."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import contextlib
 import os
 import shutil
 import signal
+import sys
 import threading
+from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Sequence, TypeVar
 
 Item = TypeVar("Item")
@@ -113,6 +116,60 @@ def in_child(work: Callable[[], bytes], nice: bool = False) -> Callable[[], byte
         return answered[0]
 
     return wait
+
+
+def left_to_finish(work: Callable[[], None], lock: Path) -> int | None:
+    """Run work() in a forked child that goes on after this process ends, holding an exclusive lock
+    on the file `lock` until it is done (see wait_for_finishing). For a one-shot command about to
+    exit: its output is written and its caller may go on, while its caches are saved. The child's
+    process id; None, with nothing run, where this process may not fork (see from_child).
+
+    The lock is taken before the fork, so no later command can miss it. The child leaves this
+    process's session (an interrupt at the terminal does not cut its save short) and its standard
+    streams (a caller reading them sees them end with this process)."""
+    try:
+        import fcntl
+    except ImportError:  # no fork either (Windows)
+        return None
+    if not hasattr(os, "fork") or threading.active_count() > 1:
+        return None
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    held = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX)  # (an earlier command's child may still hold it)
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        child = os.fork()
+    except BaseException:
+        os.close(held)
+        raise
+    if child == 0:  # nothing here may return into the caller
+        status = 1
+        try:
+            os.setsid()
+            quiet = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(quiet, fd)
+            work()
+            status = 0
+        finally:
+            os._exit(status)  # the lock goes with the last descriptor of it, this one
+    os.close(held)  # the child's copy keeps the lock
+    return child
+
+
+def wait_for_finishing(lock: Path) -> None:
+    """Wait while a child of an earlier command holds `lock` (see left_to_finish)."""
+    try:
+        import fcntl
+
+        held = os.open(lock, os.O_RDONLY)
+    except (ImportError, OSError):  # no such lock, so none held
+        return
+    try:
+        fcntl.flock(held, fcntl.LOCK_SH)
+    finally:
+        os.close(held)
 
 
 _NICE = shutil.which("nice")

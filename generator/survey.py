@@ -32,7 +32,7 @@ from .articlerows import Row
 from .config import SiteConfig
 from .lastbuild import FORMAT as RECORD_FORMAT, record_file
 from .outputcheck import recorded_match
-from .parallel import from_child
+from .parallel import from_child, wait_for_finishing
 
 _CODE = Path(__file__).resolve().parent
 
@@ -216,10 +216,17 @@ def _stamp_check(config: SiteConfig, inputs: str) -> tuple[str, bool | None]:
     return info["token"], recorded_match(str(file), str(config.output_dir), info["token"])
 
 
+def saving_lock(config: SiteConfig) -> Path:
+    """Held while a child of a one-shot `digest build` saves the caches after the command ended (see
+    parallel.left_to_finish): a build begins by waiting for it, so it reads them whole."""
+    return config.cache_path("saving.lock")
+
+
 class SurveyRun:
     """A survey under way (see start_survey): called, its answer; closed, its child waited for."""
 
     def __init__(self, config: SiteConfig, use_cache: bool, stamp: bool):
+        wait_for_finishing(saving_lock(config))
         self._args = (config, config.config_path.parent, use_cache, stamp)
         code_version()  # worked out once, before the fork: both processes need it
         self._child = from_child(self._work)

@@ -763,3 +763,58 @@ def test_the_index_is_written_beside_the_build(make_site, tmp_path) -> None:
     clean = config.with_overrides(output_dir=config.output_dir.with_name("clean"))
     build(clean, use_cache=False)
     assert _tree(config.output_dir) == _tree(clean.output_dir)
+
+
+def test_fragment_listings_worked_out_from_the_last_record_are_those_of_the_files() -> None:
+    """The record's listings of Pagefind's fragment folders, worked out from the last build's and
+    the fragments that came and went, equal those worked out from every file: a body edit renames a
+    fragment, a deleted article empties a folder, a new shard's folder appears."""
+    from generator.lastbuild import LastBuild, listings
+
+    before = ["index.html", "pagefind/0/fragment/en_a.pf_fragment", "pagefind/0/fragment/en_b.pf_fragment",
+              "pagefind/1/fragment/en_c.pf_fragment", "pagefind/1/pagefind.js"]
+    last = LastBuild(files=dict.fromkeys(before, (1, 1, None)), listed=listings(before), token="t")
+    for now in [
+        before,  # nothing came or went
+        [p.replace("en_b", "en_b2") for p in before],  # a body edit: one fragment renamed
+        [p for p in before if "en_c" not in p],  # the only fragment of shard 1 gone
+        [*before, "pagefind/2/fragment/en_d.pf_fragment", "about.html"],  # a new shard's folder
+    ]:
+        assert listings(dict.fromkeys(now), last) == listings(now)
+    assert listings(before) == {"pagefind/0/fragment": ("en_a.pf_fragment", "en_b.pf_fragment"),
+                                "pagefind/1/fragment": ("en_c.pf_fragment",)}
+
+
+def test_a_one_shot_build_leaves_its_save_to_a_child_the_next_build_waits_for(make_site) -> None:
+    """`digest build` returns once output/ is written and the summary shown; a child it leaves
+    saves the caches after it has exited. The caller's pipes end with the command, and the next
+    build waits for that save: it then finds nothing to do."""
+    config = load_config(make_site({f"content/p{i}.md": _page(i, f"Story {i}", 1 + i, ["AI"], ["Acme"], f"Body {i}.")
+                                    for i in range(3)}))
+    command = [sys.executable, "-m", "generator", "build", "--config", str(config.config_path)]
+    first = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert first.stdout.startswith("Built ") and first.stderr == ""
+    page = config.content_dir / "p1.md"
+    page.write_text(page.read_text() + "\nMore words.\n")
+    assert subprocess.run(command, capture_output=True, text=True, check=True).stdout.startswith("Built ")
+    assert build(config).site is None  # the record and content cache saved by the child, waited for
+    assert b"More words." in (config.output_dir / "articles/story-1/index.html").read_bytes()
+
+
+def test_work_left_to_a_child_holds_its_lock_until_done_and_frees_the_callers_streams(tmp_path) -> None:
+    """parallel.left_to_finish from a process about to exit: the caller reading its output is not
+    kept waiting for the child, and wait_for_finishing blocks until the child is done."""
+    from generator.parallel import wait_for_finishing
+
+    lock, done = tmp_path / "saving.lock", tmp_path / "done"
+    script = ("import sys, time, os; from pathlib import Path; from generator.parallel import left_to_finish\n"
+              f"def work():\n    print('from the child'); time.sleep(1.5); Path({str(done)!r}).write_text('saved')\n"
+              f"assert left_to_finish(work, Path({str(lock)!r})) is not None\n"
+              "print('parent done'); sys.stdout.flush(); os._exit(0)\n")
+    parent = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                            cwd=Path(__file__).parent.parent, timeout=60)
+    assert parent.stdout == "parent done\n"  # returned with the parent: the child's streams are not the caller's
+    assert not done.exists()  # (the child sleeps 1.5 s before writing it)
+    wait_for_finishing(lock)
+    assert done.read_text() == "saved"
+    wait_for_finishing(tmp_path / "no such lock")  # none held: returns at once
