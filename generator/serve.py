@@ -60,7 +60,7 @@ class _State:
 def _rebuild(config: SiteConfig, state: _State) -> None:
     started = time.perf_counter()
     try:
-        result = build(config)
+        result = build(config, save_later=True)
     except InputError as err:
         text = "\n".join(str(p) for p in err.problems)
         print(text, flush=True)
@@ -75,6 +75,8 @@ def _rebuild(config: SiteConfig, state: _State) -> None:
     with state.lock:
         state.error = ""
         state.build += 1
+    if result.save is not None:  # after the open pages are told to reload: the next build needs it, they do not
+        result.save()
 
 
 def _handler(config: SiteConfig, state: _State):
