@@ -162,8 +162,9 @@ def build(config: SiteConfig, strict: bool = False, write: bool = True, use_cach
     With the cache (the default), a build whose inputs and output/ are as the last one left them does
     nothing (see stamp.py), and otherwise unchanged pages are neither parsed nor rendered again; the
     result is byte-for-byte what a clean build writes. `surveyed`: the survey of content/ (see
-    survey.py) if the caller started it already. `save_later`: the caches are not saved, but handed
-    back as BuildResult.save, which the caller must call (or leave to a child, see save_later).
+    survey.py) if the caller started it already. `save_later`: an edit build (one that read the last
+    build's record) does not save the caches, but hands that back as BuildResult.save, which the
+    caller must call (or leave to a child that outlives it: see parallel.left_to_finish).
     """
     surveyed = surveyed or start_survey(config, use_cache, stamp=use_cache and write)
     try:
@@ -219,7 +220,7 @@ def _build(config: SiteConfig, strict: bool, write: bool, use_cache: bool,
         unsaved = cache if cache is not None and write and cache.unsaved() else None
     finally:
         if cache is not None:
-            cache.close()  # (a save connects anew: no connection may cross a fork, see save_later)
+            cache.close()  # (a save connects anew: no connection may cross a fork, see left_to_finish)
         if check is not None:
             check()  # answered already, unless the build failed before asking
     counts = page_counts(files)
@@ -238,8 +239,10 @@ def _build(config: SiteConfig, strict: bool, write: bool, use_cache: bool,
                             len(site.articles), counts, warnings, memo.site_state, memo.shapes)
             save_last_build(config, last, now, memo.fragments, memo.salt_changed, memo.stale_digests())
 
-    if not save_later:
+    # Only a build that read a record back hands its save over: a first build (or one after the caches
+    # were dropped) saves every row, seconds at 10,000 articles, which the next command would wait for.
+    later = save_later and bool(last.token)
+    if not later:
         with stage("save caches"):
             save()
-    return BuildResult(site, files, report, warnings, len(site.articles), counts,
-                       save if save_later else None)
+    return BuildResult(site, files, report, warnings, len(site.articles), counts, save if later else None)
