@@ -77,13 +77,15 @@ def _load_renderers() -> None:
 def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | None = None,
                memo_for: Callable[[str, Site, str], PageMemo] | None = None, found: Survey | None = None,
                search: bool = True, meanwhile: Callable[[], None] | None = None,
-               search_memo: Callable[[], PageMemo] | None = None,
+               search_memo: Callable[[], PageMemo] | None = None, saves: list[Callable[[], None]] | None = None,
                ) -> tuple[Site, dict[str, bytes | None], tuple[Problem, ...], PageMemo | None]:
     """content/, data/ and templates/ → every output file in memory (None: unchanged on disk).
 
     `search=False` leaves out the search index, which cannot fail on valid pages (for `digest check`).
     `meanwhile` is called while the search index is being made, before waiting for it.
     `search_memo` makes the memo that keeps search shards (see SearchJob), as `memo_for` the pages'.
+    `saves`: where what only the next build reads (the index's file) is left for the caller to save
+    once output/ is written; without it (or if the build fails), it is saved here.
     """
     # Imported here, not at the top: a build its stamp shows to be up to date never needs Jinja,
     # Pagefind or the XML writers, and loading them would be most of its time.
@@ -113,6 +115,7 @@ def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | N
 
     search_job: SearchJob | None = None
     memory: RememberedIndex | None = None
+    done = False
     try:
         with stage("load content"):
             term_data = {t.key: load_term_data(config.data_dir, t.key, root) for t in config.taxonomies}
@@ -144,13 +147,17 @@ def render_all(config: SiteConfig, strict: bool = False, cache: ContentCache | N
         if search_job is not None:
             with stage("search index"):
                 files.update(search_job.finish(site, memo))
+        done = True
     finally:
         if search_job is not None:
             search_job.cancel()
         elif early:  # the build failed before a search job could take the run over
             early[0].cancel()
         if memory is not None:
-            memory.finish()
+            if done and saves is not None:
+                saves.append(memory.finish)
+            else:
+                memory.finish()
     return site, files, warnings, memo
 
 
@@ -204,9 +211,10 @@ def _build(config: SiteConfig, strict: bool, write: bool, use_cache: bool,
     memo_for = (lambda salt, site, theme: load_memo(last, config.output_dir, salt, site, intact, theme,
                                                     record_file(config))) if remembering else None
     search_memo = (lambda: PageMemo(config.output_dir, "", last, files_intact=intact)) if remembering else None
+    saves: list[Callable[[], None]] = []  # what render_all leaves for later (see save below)
     try:
         site, files, warnings, memo = render_all(config, strict, cache, memo_for, found, meanwhile=meanwhile,
-                                                 search_memo=search_memo)
+                                                 search_memo=search_memo, saves=saves)
         if assume and not verified[0]:
             assert cache is not None  # assume implies the cache is used
             cache.close()
@@ -214,7 +222,8 @@ def _build(config: SiteConfig, strict: bool, write: bool, use_cache: bool,
                 memo.close()
             cache = load_cache(config, found)
             intact = False
-            site, files, warnings, memo = render_all(config, strict, cache, memo_for, found, search_memo=search_memo)
+            site, files, warnings, memo = render_all(config, strict, cache, memo_for, found, search_memo=search_memo,
+                                                     saves=saves)
         with stage("write output"):
             report = write_output(config.output_dir, files) if write else None
         unsaved = cache if cache is not None and write and cache.unsaved() else None
@@ -232,6 +241,8 @@ def _build(config: SiteConfig, strict: bool, write: bool, use_cache: bool,
                                           memo.fingerprints)
 
     def save() -> None:
+        for index_file in saves:
+            index_file()
         if unsaved is not None:
             unsaved.save()
         if memo is not None:

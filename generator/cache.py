@@ -24,7 +24,6 @@ from .content import ParsedPage, PreviousBody
 from .survey import PageStat, Survey, cache_file, compare
 from .index import PreviousIndex
 from .model import Article, IndexChanges, Problem, Site, Taxonomy, Term
-from .parallel import in_child
 from .write import atomic_write
 
 FORMAT = 5
@@ -533,14 +532,12 @@ class RememberedIndex:
     a body or title edit — so the index is read back instead of made again. Otherwise the last
     build's index, with what it was made from, is handed to `compute`, which makes again only the
     terms of the articles that changed and the related lists they can reach (a tag edit: 0.3 s less
-    at 10,000 articles). One file, `index.json`: a tag edit reads and writes it once — written by a
-    forked child where the build may fork (2.4 MB of JSON, 50 ms at 10,000 articles, on the other
-    core while the build renders). Call `finish` once the build is done with it, whatever happens:
-    it waits for that write."""
+    at 10,000 articles). One file, `index.json`: a tag edit reads and writes it once. Only the next
+    build reads it, so it is written by `finish`, which the build calls with its other saves, once
+    output/ is written (2.4 MB of JSON, 50-60 ms at 10,000 articles: see build.py)."""
 
     def __init__(self, config: SiteConfig):
         self.file = config.cache_path("index.json")
-        self._writing: Callable[[], bytes | None] | None = None
         self._write: Callable[[], None] | None = None
 
     def __call__(self, key: str, head: str, digests: Mapping[str, str], months: tuple[tuple[int, int, int], ...],
@@ -578,17 +575,13 @@ class RememberedIndex:
             atomic_write(file, text.encode("utf-8"), durable=False)
 
         self._write = write
-        self._writing = in_child(lambda: (write(), b"1")[1])
-        if self._writing is None:
-            self.finish()
         if warm.enabled():  # (the copies cost 25 ms of a tag edit at 10,000 articles: not made for nothing)
             warm.keep(("index made", file), "last", PreviousIndex(key, head, dict(digests), taxonomies,
                                                                    dict(related), filled, months))
         return (*warm.keep(("index", file), key, (taxonomies, related)), changes)
 
     def finish(self) -> None:
-        """Wait for index.json to be written (written here if the child could not)."""
-        writing, write = self._writing, self._write
-        self._writing = self._write = None
-        if write is not None and (writing is None or writing() != b"1"):
+        """Write index.json, if this build made an index it does not hold."""
+        write, self._write = self._write, None
+        if write is not None:
             write()
