@@ -133,15 +133,20 @@ def left_to_finish(work: Callable[[], None], lock: Path) -> int | None:
         return None
     if not hasattr(os, "fork") or threading.active_count() > 1:
         return None
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    held = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        held = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:  # (a read-only folder, say: the caller does the work itself)
+        return None
     try:
         fcntl.flock(held, fcntl.LOCK_EX)  # (an earlier command's child may still hold it)
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
         child = os.fork()
-    except BaseException:
+    except BaseException as err:
         os.close(held)
+        if isinstance(err, OSError):
+            return None
         raise
     if child == 0:  # nothing here may return into the caller
         status = 1

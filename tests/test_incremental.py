@@ -811,3 +811,8 @@ def test_work_left_to_a_child_holds_its_lock_until_done_and_frees_the_callers_st
     wait_for_finishing(lock)
     assert done.read_text() == "saved"
     wait_for_finishing(tmp_path / "no such lock")  # none held: returns at once
+    from generator.parallel import left_to_finish
+
+    (tmp_path / "a file").write_text("")  # a lock that cannot be made: nothing is left to a child
+    assert left_to_finish(lambda: done.write_text("in a child"), tmp_path / "a file" / "saving.lock") is None
+    assert done.read_text() == "saved"
