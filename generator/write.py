@@ -88,13 +88,19 @@ def _manifest(listed: list[str]) -> bytes:
     return ('{\n"files": [\n' + ",\n".join(map(encode_basestring_ascii, listed)) + "\n]\n}\n").encode()
 
 
-def _previous_manifest(output_dir: Path) -> tuple[list[str], bytes]:
-    """The files the last write listed, in the manifest's order, and the manifest's bytes."""
+def _previous_manifest(output_dir: Path) -> bytes:
     try:
-        raw = (output_dir / MANIFEST).read_bytes()
-        return [f for f in json.loads(raw)["files"] if isinstance(f, str)], raw
-    except (OSError, ValueError, KeyError, TypeError):
-        return [], b""
+        return (output_dir / MANIFEST).read_bytes()
+    except OSError:
+        return b""
+
+
+def _listed_in(manifest: bytes) -> list[str]:
+    """The files a manifest lists (none if it is not one)."""
+    try:
+        return [f for f in json.loads(manifest)["files"] if isinstance(f, str)]
+    except (ValueError, KeyError, TypeError):
+        return []
 
 
 def _check_inside(output_dir: Path, relative: str) -> None:
@@ -110,9 +116,12 @@ def _inside(output_dir: Path, relative: str) -> Path:
     return output_dir / relative
 
 
-def _unchanged(target: Path, data: bytes) -> bool:
+def _unchanged(target: str, data: bytes) -> bool:
     try:
-        return target.stat().st_size == len(data) and target.read_bytes() == data
+        if os.stat(target).st_size != len(data):
+            return False
+        with open(target, "rb") as handle:
+            return handle.read() == data
     except OSError:
         return False
 
@@ -130,22 +139,23 @@ def write_output(output_dir: Path, files: dict[str, bytes | None]) -> WriteRepor
     nothing is touched. The cost is that of the changed files, not of the whole tree.
     """
     recover(output_dir)
-    before, raw = _previous_manifest(output_dir)
-    previous = set(before)
-    if files.keys() == previous and len(before) == len(previous) and all(map(str.__lt__, before, before[1:])):
-        # The files the manifest lists, listed in order: nothing new to check, sort or remove (an edit
-        # that adds or removes no file; 25,000 paths sorted and compared cost 30 ms of it).
-        listed, removed = before, []
+    raw = _previous_manifest(output_dir)
+    listed = sorted(files)
+    manifest = _manifest(listed)
+    if manifest == raw:
+        # The very files the last write listed: nothing new to check, nothing to remove (an edit that
+        # adds or removes no file; reading the manifest's 25,000 names back and comparing them as
+        # sets cost 10 ms of it).
+        removed: list[str] = []
     else:
+        previous = set(_listed_in(raw))
         for relative in files.keys() - previous:  # the others were checked when they were first written
             _check_inside(output_dir, relative)
-        listed = sorted(files)
         removed = [r for r in sorted(previous - files.keys()) if (output_dir / r).is_file()]
-    manifest = _manifest(listed)
     # None: the build knows this file is already exactly right (see cache.PageMemo). In `listed`'s
     # order, which is sorted: the few files an edit made, not the 25,000 listed, are looked at.
     made = sorted((r, data) for r, data in files.items() if data is not None)
-    changed = [r for r, data in made if not _unchanged(output_dir / r, data)]
+    changed = [r for r, data in made if not _unchanged(f"{output_dir}/{r}", data)]
     written = tuple(changed)
     if manifest != raw:
         files = {**files, MANIFEST: manifest}
