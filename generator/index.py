@@ -238,27 +238,34 @@ def update_related(previous: PreviousIndex, changed: AbstractSet[str], articles:
     if len(changed) == 1 and next(iter(changed)) in articles:
         (edited,) = changed
         full = ({edited} | previous.filled | {slug for slug, others in merged.items() if edited in others}) & articles.keys()
-        edited_date = articles[edited].date
         sharing: dict[str, list[str]] = defaultdict(list)  # article → the edited article's terms it carries
         for term in now.of.get(edited, ()):
             for slug in now.members[term]:
                 if slug not in full:
                     sharing[slug].append(term)
+        weight = {term: _weight(term, weights) for term in now.members}.__getitem__
         for slug, shared in sharing.items():
             listed = merged.get(slug, ())
             if len(listed) < count:  # it had room: the new candidate joins, in its place
                 full.add(slug)
                 continue
-            date, terms = articles[slug].date, set(now.of[slug])
+            # The edited article outranks the last listed one if it scores more, or as much and is
+            # nearer in time (then by slug). Most score less: their dates are not even looked at.
+            last = listed[-1]
+            terms = now.of[slug]
+            mine, theirs = sum(map(weight, shared)), sum(map(weight, set(terms).intersection(now.of.get(last, ()))))
+            if mine < theirs:
+                continue
+            date = articles[slug].date
 
-            def rank(other: str) -> tuple[int, float, str]:
-                score = sum(_weight(t, weights) for t in terms.intersection(now.of.get(other, ())))
+            def rank(other: str, score: int | None = None) -> tuple[int, float, str]:
+                if score is None:
+                    score = sum(map(weight, set(terms).intersection(now.of.get(other, ()))))
                 return -score, abs((articles[other].date - date).total_seconds()), other
 
-            mine = (-sum(_weight(t, weights) for t in shared), abs((edited_date - date).total_seconds()), edited)
-            if mine < rank(listed[-1]):
+            if rank(edited, mine) < rank(last, theirs):
                 keys = {other: rank(other) for other in listed[:-1]}
-                keys[edited] = mine
+                keys[edited] = rank(edited, mine)
                 merged[slug] = tuple(sorted(keys, key=keys.__getitem__))
         affected = full
     else:
