@@ -252,20 +252,21 @@ def update_related(previous: PreviousIndex, changed: AbstractSet[str], articles:
             # The edited article outranks the last listed one if it scores more, or as much and is
             # nearer in time (then by slug). Most score less: their dates are not even looked at.
             last = listed[-1]
-            terms = now.of[slug]
-            mine, theirs = sum(map(weight, shared)), sum(map(weight, set(terms).intersection(now.of.get(last, ()))))
+            terms = set(now.of[slug])
+            mine, theirs = sum(map(weight, shared)), sum(map(weight, terms.intersection(now.of.get(last, ()))))
             if mine < theirs:
                 continue
             date = articles[slug].date
 
             def rank(other: str, score: int | None = None) -> tuple[int, float, str]:
                 if score is None:
-                    score = sum(map(weight, set(terms).intersection(now.of.get(other, ()))))
+                    score = sum(map(weight, terms.intersection(now.of.get(other, ()))))
                 return -score, abs((articles[other].date - date).total_seconds()), other
 
-            if rank(edited, mine) < rank(last, theirs):
+            edited_rank = rank(edited, mine)
+            if edited_rank < rank(last, theirs):
                 keys = {other: rank(other) for other in listed[:-1]}
-                keys[edited] = rank(edited, mine)
+                keys[edited] = edited_rank
                 merged[slug] = tuple(sorted(keys, key=keys.__getitem__))
         affected = full
     else:

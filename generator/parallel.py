@@ -66,16 +66,21 @@ class Child:
         return self._status == 0
 
 
+def _may_fork() -> bool:
+    """Can this process fork safely? Not at all on Windows, nor while it runs other threads (`digest
+    serve`'s server and watcher), whose locks a child would inherit held."""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
 def from_child(work: Callable[[], Iterable[bytes]], nice: bool = False) -> Child | None:
     """Start work() in a forked child, on the other core, while this process goes on; the messages it
     yields come back in turn through Child.next. Close the Child whatever happens, so that the child
     is waited for. `nice`: the child is last in line for a core.
 
-    None when this process cannot fork safely — not at all (Windows), or while it runs other threads
-    (`digest serve`'s server and watcher), whose locks a child would inherit held. A thread would not
-    do instead: work made of many small system calls waits for the GIL after each one.
+    None when this process cannot fork safely (see _may_fork). A thread would not do instead: work
+    made of many small system calls waits for the GIL after each one.
     """
-    if not hasattr(os, "fork") or threading.active_count() > 1:
+    if not _may_fork():
         return None
     readable, writable = os.pipe()
     with contextlib.suppress(ImportError, OSError, AttributeError):  # Linux: a message of up to 1 MB, written at once
@@ -131,7 +136,7 @@ def left_to_finish(work: Callable[[], None], lock: Path) -> int | None:
         import fcntl
     except ImportError:  # no fork either (Windows)
         return None
-    if not hasattr(os, "fork") or threading.active_count() > 1:
+    if not _may_fork():
         return None
     try:
         lock.parent.mkdir(parents=True, exist_ok=True)
