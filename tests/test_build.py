@@ -228,6 +228,19 @@ def test_fenced_code_is_rendered_without_loading_pygments_and_leaves_it_importab
     assert findable  # installed with pytest, and still found after
 
 
+def test_pagefind_is_found_where_its_package_says_without_loading_logging(tmp_path: Path) -> None:
+    """The build asks for Pagefind's binary every time (its size is part of what pages depend on), but
+    importing pagefind_bin loads `logging` and `platform`: the binary is looked for beside the package,
+    and must be the one the package itself names."""
+    script = ("import json, sys\nfrom generator.outputs.search import pagefind_executable\n"
+              "found = str(pagefind_executable())\nloaded = 'pagefind_bin' in sys.modules or 'logging' in sys.modules\n"
+              "from pagefind_bin import get_executable\nprint(json.dumps([found, str(get_executable()), loaded]))\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, check=True)
+    found, named, loaded = json.loads(result.stdout)
+    assert found == named
+    assert not loaded
+
+
 def test_the_search_index_is_what_pagefind_makes_of_the_article_pages(golden_config) -> None:
     """Pagefind indexes each article's search document (_search.html) so it can start before the pages
     exist; the bundle must be the one it makes of the pages themselves — the two templates' title,
