@@ -8,7 +8,8 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Mapping
 
 from . import code_version, warm
-from .cache import ContentCache, PageMemo, RememberedIndex, load_cache, load_memo, templates_digest
+from .cache import CacheUnreadable, ContentCache, PageMemo, RememberedIndex, load_cache, load_memo, rebuilt_cache, \
+    templates_digest
 from .config import SiteConfig
 from .content import load_articles
 from .index import build_site
@@ -213,8 +214,16 @@ def _build(config: SiteConfig, strict: bool, write: bool, use_cache: bool,
     search_memo = (lambda: PageMemo(config.output_dir, "", last, files_intact=intact)) if remembering else None
     saves: list[Callable[[], None]] = []  # what render_all leaves for later (see save below)
     try:
-        site, files, warnings, memo = render_all(config, strict, cache, memo_for, found, meanwhile=meanwhile,
-                                                 search_memo=search_memo, saves=saves)
+        try:
+            site, files, warnings, memo = render_all(config, strict, cache, memo_for, found, meanwhile=meanwhile,
+                                                     search_memo=search_memo, saves=saves)
+        except CacheUnreadable as err:  # found out only once it was read: every page is read again
+            print(f"notice: {err}", file=sys.stderr)
+            assert cache is not None
+            cache.close()
+            cache = rebuilt_cache(config, found)
+            site, files, warnings, memo = render_all(config, strict, cache, memo_for, found, meanwhile=meanwhile,
+                                                     search_memo=search_memo, saves=saves)
         if assume and not verified[0]:
             assert cache is not None  # assume implies the cache is used
             cache.close()

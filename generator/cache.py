@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from . import articlerows, code_version, warm
+from . import code_version, warm
 from .config import SiteConfig
 from .fragments import Fragments
 from .lastbuild import GroupRow, LastBuild, new_token
@@ -26,7 +26,7 @@ from .index import PreviousIndex
 from .model import Article, IndexChanges, Problem, Site, Taxonomy, Term
 from .write import atomic_write
 
-FORMAT = 5
+FORMAT = 6
 INDEX_FORMAT = 4
 # The fingerprint of a group or file kept or made without its key (see keep_unchanged_group): no key
 # matches it, so such files are kept again by their shape alone.
@@ -38,10 +38,15 @@ Moved = Callable[[IndexChanges], bool]
 PageRow = tuple[int, int, str, str, "str | None", "str | None"]
 
 
+class CacheUnreadable(Exception):
+    """The content cache turned out not to be one to trust, after the build began to use it: the
+    message says which, for a notice. The build starts again without it (see build.py)."""
+
+
 def cache_key(config: SiteConfig) -> str:
     """What parsing depends on besides the page itself."""
     parts = [str(FORMAT), code_version(), str(config.allow_raw_html), ",".join(t.key for t in config.taxonomies),
-             ",".join(articlerows.COLUMNS)]
+             ",".join(Article._fields)]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
@@ -49,24 +54,24 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS info (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS pages (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
                                   sha TEXT NOT NULL, problems TEXT NOT NULL, body TEXT, source TEXT);
-CREATE TABLE IF NOT EXISTS articles (page TEXT PRIMARY KEY, %s);
+CREATE TABLE IF NOT EXISTS articles (id INTEGER PRIMARY KEY CHECK (id = 1), columns BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS bodies (digest TEXT PRIMARY KEY, html TEXT NOT NULL);
 """
-# An article is a row of plain columns, one a field (its terms and mentions as JSON); the column list is
-# part of cache_key, so an Article with a new field never meets a table without it.
-_SCHEMA %= ", ".join(f'"{name}"' for name in articlerows.COLUMNS)
+# Every page's article is in one row, a document of columns (see articlecolumns.py), saved with the
+# pages table in one transaction; its fields are part of cache_key, so an Article with a new field
+# never meets a document without it.
 
 
 @dataclass
 class ContentCache:
     """Parsed pages by path, each with the stat and hash of the bytes it came from.
 
-    Pages (stat, hash, problems, body digest, the digest of the body's Markdown) and their articles
-    (every field but the body) are tables; bodies are a table of their own, read one by one, only for
-    pages that are rendered again (or whose front matter alone changed: see content.PreviousBody).
-    A build therefore reads little more than front matter — and of the pages table only the rows of
-    the pages the survey found changed or gone (`entries`; every row under digest serve): the others
-    are `hits`, their articles read back whole by `reused`.
+    Pages (stat, hash, problems, body digest, the digest of the body's Markdown) are a table; their
+    articles (every field but the body) one document (see articlecolumns.py); bodies a table of their
+    own, read one by one, only for pages that are rendered again (or whose front matter alone changed:
+    see content.PreviousBody). A build therefore reads little more than front matter — and of the
+    pages table only the rows of the pages the survey found changed or gone (`entries`; every row
+    under digest serve): the others are `hits`, their articles read back whole by `reused`.
     """
 
     key: str
@@ -80,8 +85,10 @@ class ContentCache:
     changed: dict[str, PageRow] = field(default_factory=dict)
     new_articles: dict[str, Article | None] = field(default_factory=dict)  # page → its article as parsed now
     new_bodies: dict[str, str] = field(default_factory=dict)
-    # The articles table as the survey's child read it, from the save it compared (None: not read).
-    article_rows: Callable[[], list[articlerows.Row] | None] | None = None
+    # The articles document, read with the token that says which save it is of (see load_cache).
+    columns: bytes | None = None
+    kept: dict[str, Article] = field(default_factory=dict)  # the hits' articles, once `reused` has them
+    read_back: bool = False
     _db: sqlite3.Connection | None = None
 
     def lookup(self, page: PageStat) -> tuple[bool, bytes]:
@@ -99,30 +106,29 @@ class ContentCache:
         return False, data
 
     def reused(self) -> tuple[list[Article], list[Problem]]:
-        """The articles (drafts left out) and warnings of every page `lookup` found unchanged."""
+        """The articles (drafts left out) and warnings of every page `lookup` found unchanged.
+        Raises CacheUnreadable if the articles document is not one (see build.py)."""
         # A long-running process keeps each page's article by the page's hash (see warm.py); the rest
-        # are read back from the table.
+        # are read back from the document.
         known = {path: warm.recall(("article", path), (self.key, self.entries[path][2])) for path in self.hits} \
             if warm.enabled() else dict.fromkeys(self.hits)
-        missing = {path for path, article in known.items() if article is None}
-        rows = self._article_rows(missing) if missing else []
-        for row, article in zip(rows, articlerows.from_rows(rows)):
-            known[row[0]] = warm.keep(("article", row[0]), (self.key, self.entries[row[0]][2]), article) \
-                if warm.enabled() else article
-        articles = sorted((a for a in known.values() if a is not None), key=lambda a: a.path)
+        if None in known.values() and self.columns:
+            from . import articlecolumns  # (msgspec: 20 ms a build that finds nothing changed never needs)
+
+            try:
+                stored = articlecolumns.decode(self.columns)
+            except ValueError as err:
+                raise CacheUnreadable(f"{self.file}: unreadable ({err}); ignored it and rebuilt it") from None
+            for path, article in stored:
+                if path in known and known[path] is None:
+                    known[path] = warm.keep(("article", path), (self.key, self.entries[path][2]), article) \
+                        if warm.enabled() else article
+        self.kept = {path: article for path, article in known.items() if article is not None}
+        self.read_back = True
+        articles = sorted(self.kept.values(), key=lambda a: a.path)
         problems = [Problem(path, line, message, warning) for path in self.hits if path in self.problems
                     for line, message, warning in json.loads(self.problems[path])]
         return articles, problems
-
-    def _article_rows(self, pages: set[str]) -> list[articlerows.Row]:
-        """The rows of these pages' articles: as the survey's child read them beside the build if it
-        did, else from the table now."""
-        read = self.article_rows() if self.article_rows is not None else None
-        if read is not None:
-            return [row for row in read if row[0] in pages]
-        if self._db is None:
-            return []
-        return [row for row in self._db.execute("SELECT * FROM articles") if row[0] in pages]
 
     def store(self, page: PageStat, data: bytes, parsed: ParsedPage) -> None:
         article = parsed.article
@@ -166,21 +172,23 @@ class ContentCache:
         """Keep what this build used: pages since deleted drop out, and bodies no page has any more.
         (Where the build may, in a child left to finish after it: see build.py. Its connection is
         then made anew, never one opened before the fork.)"""
-        if self.file is None:
-            return
+        if self.file is None or (self.hits and not self.read_back):
+            return  # (the hits' articles never read back: they would be missing from the document)
         gone = self.gone
         try:
+            from . import articlecolumns
+
             db = self._db or _connect(self.file)
             with db:
                 token = new_token()  # this save's: see load_cache
                 db.executemany("INSERT OR REPLACE INTO info VALUES (?, ?)", [("key", self.key), ("token", token)])
                 db.executemany("DELETE FROM pages WHERE path = ?", [(p,) for p in gone])
-                db.executemany("DELETE FROM articles WHERE page = ?",
-                               [(p,) for p in sorted({*gone, *self.new_articles}) if not self.new_articles.get(p)])
                 db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?)",
                                [(p, *row) for p, row in sorted(self.changed.items())])
-                db.executemany(f"INSERT OR REPLACE INTO articles VALUES (?{', ?' * len(articlerows.COLUMNS)})",
-                               [articlerows.to_row(p, a) for p, a in sorted(self.new_articles.items()) if a is not None])
+                # Every page's article, the hits' and those parsed now (a page now a draft has none).
+                articles = {**self.kept, **self.new_articles}
+                db.execute("INSERT OR REPLACE INTO articles VALUES (1, ?)", (articlecolumns.encode(
+                    (page, article) for page, article in sorted(articles.items()) if article is not None),))
                 db.executemany("INSERT OR IGNORE INTO bodies VALUES (?, ?)", sorted(self.new_bodies.items()))
                 # Bodies only the replaced or removed pages had: another page may share one (two empty bodies).
                 dropped = {self.entries[p][4] for p in [*gone, *self.changed] if p in self.entries} - {None}
@@ -217,11 +225,13 @@ def load_cache(config: SiteConfig, found: Survey) -> ContentCache:
     db = None
     try:
         db = _connect(file)
+        db.execute("BEGIN")  # the token and the articles of one save: another build may save meanwhile
         info = dict(db.execute("SELECT name, value FROM info WHERE name IN ('key', 'token')"))
         if info.get("key") == key:
             token = info.get("token", "")
+            columns = next(iter(db.execute("SELECT columns FROM articles WHERE id = 1").fetchone() or ()), None)
             if token == found.cache and not warm.enabled():
-                return _surveyed(key, file, db, found)
+                return _surveyed(key, file, db, found, columns)
             # A long-running process keeps the pages table as its last save left it (see warm.py).
             entries = warm.recall(("content entries", file), token) or {row[0]: tuple(row[1:]) for row in db.execute(
                 "SELECT path, size, mtime_ns, sha, problems, body, source FROM pages")}
@@ -232,8 +242,9 @@ def load_cache(config: SiteConfig, found: Survey) -> ContentCache:
                 to_read, hits = compare(pages, entries)
                 gone = tuple(sorted(entries.keys() - {page.path for page in pages}))
             problems = {path: entries[path][3] for path in hits if entries[path][3] != "[]"}
+            db.commit()
             return ContentCache(key, file, entries, to_read=tuple(to_read), hits=hits, gone=gone,  # type: ignore[arg-type]
-                                problems=problems, _db=db)
+                                problems=problems, columns=columns, _db=db)
         notice = f"{file}: made by other code (another version) or settings; rebuilt it"
     except sqlite3.Error as err:
         notice = f"{file}: unreadable ({err}); ignored it and rebuilt it"
@@ -243,7 +254,15 @@ def load_cache(config: SiteConfig, found: Survey) -> ContentCache:
     return ContentCache(key, file, notice=notice, to_read=_with_hits(config, found))
 
 
-def _surveyed(key: str, file: Path, db: sqlite3.Connection, found: Survey) -> ContentCache:
+def rebuilt_cache(config: SiteConfig, found: Survey) -> ContentCache:
+    """An empty cache in place of one found unreadable once in use (see CacheUnreadable): every page
+    the survey listed is read again, and the cache saved anew."""
+    file = cache_file(config)
+    _discard(file)
+    return ContentCache(cache_key(config), file, to_read=_with_hits(config, found))
+
+
+def _surveyed(key: str, file: Path, db: sqlite3.Connection, found: Survey, columns: bytes | None) -> ContentCache:
     """The cache the survey compared pages with: of the pages table, only the rows of the pages it did
     not find unchanged (mostly none) and the warnings of the others."""
     wanted = sorted({*(page.path for page in found.changed), *found.gone})
@@ -256,8 +275,9 @@ def _surveyed(key: str, file: Path, db: sqlite3.Connection, found: Survey) -> Co
     hits = set(found.hits)
     problems = {path: text for path, text in db.execute("SELECT path, problems FROM pages WHERE problems != '[]'")
                 if path in hits}
+    db.commit()  # (the read transaction load_cache began)
     return ContentCache(key, file, entries, to_read=found.changed, hits=list(found.hits),  # type: ignore[arg-type]
-                        gone=found.gone, problems=problems, article_rows=found.article_rows, _db=db)
+                        gone=found.gone, problems=problems, columns=columns, _db=db)
 
 
 def _with_hits(config: SiteConfig, found: Survey) -> tuple[PageStat, ...]:

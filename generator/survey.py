@@ -7,10 +7,7 @@ the answer is short: a digest, the few pages that changed, the names of the othe
 has a forked child work it out while the build itself loads its code, reads the last build's record
 and so on — on a two-core machine both cores busy from the start. When the inputs are the last
 build's, the child also checks output/ against that record, so a no-change build waits for the child
-alone. After its answer, the child reads the cache's articles table — the articles of the pages it
-found unchanged, 10,000 rows — which the build would otherwise read itself once the edited page is
-parsed; the build only decodes them. Where the process may not fork (digest serve's threads), the
-survey is made in it, and the table read when needed.
+alone. Where the process may not fork (digest serve's threads), the survey is made in it.
 
 This module imports little of the package, so that the child can start before the rest is loaded.
 """
@@ -19,16 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import marshal
 import os
 import sqlite3
 from contextlib import closing
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Mapping, NamedTuple
+from typing import Iterable, Iterator, Mapping, NamedTuple
 
 from . import __version__, code_version, warm
-from .articlerows import Row
 from .config import SiteConfig
 from .lastbuild import FORMAT as RECORD_FORMAT, record_file
 from .outputcheck import recorded_match
@@ -71,9 +66,6 @@ class Survey:
     cache: str = ""
     record: str = ""
     unchanged: bool | None = None
-    # The cache's articles table as the child read it after comparing its entries, sent after the rest;
-    # None where it was not (it is then read when needed).
-    article_rows: Callable[[], list[Row] | None] | None = field(default=None, compare=False, repr=False)
 
     @property
     def complete(self) -> bool:
@@ -155,18 +147,6 @@ def cached_stats(config: SiteConfig) -> tuple[str, Mapping[str, tuple[int, ...]]
         return "", {}
 
 
-def cached_rows(config: SiteConfig, token: str) -> list[Row] | None:
-    """The content cache's articles table, if the cache is still the save `token`."""
-    try:
-        with closing(sqlite3.connect(f"file:{cache_file(config)}?mode=ro", uri=True)) as db:
-            db.execute("BEGIN")
-            if dict(db.execute("SELECT name, value FROM info WHERE name = 'token'")).get("token") != token:
-                return None
-            return list(db.execute("SELECT * FROM articles"))
-    except sqlite3.Error:
-        return None
-
-
 def compare(pages: Iterable[tuple[str, str, int, int]], entries: Mapping[str, tuple[int, ...]],
             ) -> tuple[list[PageStat], list[str]]:
     """(the pages (path, file, size, mtime_ns) whose size or modification time is not their entry's,
@@ -231,32 +211,16 @@ class SurveyRun:
         code_version()  # worked out once, before the fork: both processes need it
         self._child = from_child(self._work)
         self._answer: Survey | None = None
-        self._rows: list[list[Row] | None] = []
 
     def _work(self) -> Iterator[bytes]:  # in the child
-        found = survey(*self._args)
-        yield _encode(found)
-        # Then the articles the build will read back from the cache, if it is still the one compared
-        # (marshal, not JSON: a message between two processes of one interpreter, never kept).
-        rows = cached_rows(self._args[0], found.cache) if found.hits and found.cache else None
-        yield marshal.dumps(rows) if rows else b""
+        yield _encode(survey(*self._args))
 
     def __call__(self) -> Survey:
         if self._answer is None:
             data = self._child.next() if self._child is not None else None
-            if data is None:  # no child (or it failed): made here
-                self.close()
-                self._answer = survey(*self._args)
-            else:
-                self._answer = replace(_decode(data), article_rows=self._article_rows)
-        return self._answer
-
-    def _article_rows(self) -> list[Row] | None:
-        if not self._rows:
-            data = self._child.next() if self._child is not None else None
-            self._rows.append(marshal.loads(data) if data else None)
             self.close()
-        return self._rows[0]
+            self._answer = survey(*self._args) if data is None else _decode(data)  # None: no child, or it failed
+        return self._answer
 
     def close(self) -> None:
         """Wait for the child, ending it if what it has yet to send is no longer wanted."""
@@ -266,9 +230,9 @@ class SurveyRun:
 
 
 def start_survey(config: SiteConfig, use_cache: bool = True, stamp: bool = True) -> SurveyRun:
-    """Start `survey` in a forked child (and the reading of the cache's articles table after it);
-    call what is returned for the answer, and close it when the build is over. Where the process
-    may not fork, or the child fails, the survey is made here when asked for."""
+    """Start `survey` in a forked child; call what is returned for the answer, and close it when the
+    build is over. Where the process may not fork, or the child fails, the survey is made here when
+    asked for."""
     return SurveyRun(config, use_cache, stamp)
 
 

@@ -696,37 +696,67 @@ def test_a_no_change_answer_about_another_record_is_checked_again(make_site) -> 
     assert _tree(config.output_dir) == before
 
 
-def test_unchanged_articles_are_read_back_beside_the_build(make_site, tmp_path) -> None:
-    """After its answer, the survey's child reads the cache's articles table for the build, which
-    only decodes it; rows of a cache saved since are not sent."""
-    import os
+def _stored_articles(config) -> list:  # type: ignore[no-untyped-def]
+    from generator import articlecolumns
+    from generator.survey import cache_file
 
-    from generator import survey
-    from generator.survey import cache_file, start_survey
+    with sqlite3.connect(cache_file(config)) as db:
+        return articlecolumns.decode(db.execute("SELECT columns FROM articles").fetchone()[0])
+
+
+def _store_articles(config, data: bytes) -> None:  # type: ignore[no-untyped-def]
+    from generator.survey import cache_file
+
+    with sqlite3.connect(cache_file(config)) as db:
+        db.execute("UPDATE articles SET columns = ?", (data,))
+
+
+def test_unchanged_articles_are_read_back_from_the_cache_document(make_site) -> None:
+    """An edit build parses the edited page and reads every other article back from the cache's one
+    document of columns; each save writes the document anew with every page's article."""
+    from generator import articlecolumns
 
     config = _three_pages(make_site)
     build(config)
+    stored = _stored_articles(config)
+    assert [page for page, _ in stored] == ["content/p0.md", "content/p1.md", "content/p2.md"]
+    marked = [(page, article._replace(title="Read back from the cache") if page == "content/p2.md" else article)
+              for page, article in stored]
+    _store_articles(config, articlecolumns.encode(marked))
     edited = config.content_dir / "p0.md"
     edited.write_text(edited.read_text().replace("Body 0.", "Edited body."))
-    seen = tmp_path / "read-by"
-    real = survey.cached_rows
-
-    def marked(config, token):  # type: ignore[no-untyped-def]
-        with open(seen, "a") as log:
-            log.write(f"{os.getpid()}\n")
-        return [(row[0], row[1], row[2].replace("Story 2", "Read by the child"), *row[3:])
-                for row in real(config, token)]
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(survey, "cached_rows", marked)
-        build(config, surveyed=start_survey(config))
-    assert int(seen.read_text()) != os.getpid()
-    # p2, unchanged, is the article the child read; p0, edited, was parsed
-    assert "Read by the child" in (config.output_dir / "articles/story-2/index.html").read_text()
+    build(config)
+    # p2, unchanged, is the article read back; p0, edited, was parsed
+    assert "Read back from the cache" in (config.output_dir / "articles/story-2/index.html").read_text()
     assert "Edited body." in (config.output_dir / "articles/story-0/index.html").read_text()
-    with sqlite3.connect(cache_file(config)) as db:
-        token = dict(db.execute("SELECT name, value FROM info"))["token"]
-    assert len(real(config, token) or []) == 3 and real(config, "another save") is None
+    saved = dict(_stored_articles(config))
+    assert saved["content/p2.md"].title == "Read back from the cache"  # as read back, kept
+    assert saved["content/p0.md"].body_digest != dict(stored)["content/p0.md"].body_digest  # as parsed now
+
+
+def test_an_unreadable_cache_document_is_ignored_with_a_notice(make_site, capsys) -> None:
+    """A cache whose articles document is not one is found out only when the build reads it: the
+    build says so, reads every page again, writes what a clean build writes, and saves a new cache."""
+    config = _three_pages(make_site)
+    build(config)
+    clean = config.with_overrides(output_dir=config.output_dir.with_name("clean"))
+    import json
+
+    from generator import articlecolumns
+
+    whole = json.loads(articlecolumns.encode(_stored_articles(config)))
+    for damaged in [b"not json", json.dumps({"page": whole["page"], "slug": whole["slug"]}).encode(),
+                    json.dumps({**whole, "page": whole["page"] + ["content/p9.md"]}).encode()]:
+        _store_articles(config, damaged)
+        edited = config.content_dir / "p1.md"
+        edited.write_text(edited.read_text() + "\nAnother sentence.\n")
+        capsys.readouterr()
+        result = build(config)
+        assert result.site is not None and len(result.site.articles) == 3
+        assert "unreadable" in capsys.readouterr().err
+        build(clean, use_cache=False)
+        assert _tree(config.output_dir) == _tree(clean.output_dir)
+        assert len(_stored_articles(config)) == 3  # saved anew, whole
 
 
 def test_the_index_is_saved_with_the_caches_once_output_is_written(make_site) -> None:
