@@ -256,7 +256,7 @@ def _build(config: SiteConfig, strict: bool, write: bool, use_cache: bool,
             unsaved.save()
         if memo is not None:
             now = LastBuild(rows, memo.groups, listings(rows, last), found.inputs if complete else "",
-                            len(site.articles), counts, warnings, memo.site_state, memo.shapes)
+                            len(site.articles), counts, warnings, memo.recorded_state(), memo.shapes)
             save_last_build(config, last, now, memo.fragments, memo.salt_changed, memo.stale_digests())
 
     # Only a build that read a record back hands its save over: a first build (or one after the caches

@@ -395,7 +395,7 @@ class SearchJob:
         # fields as parsed, so an article renamed by an alias counts as changed), with the same members,
         # theme and Pagefind, is kept without its key — 10,000 dates formatted, 25 ms of every edit.
         recorded = memo.last.site.get("articles") if memo is not None else None
-        changed = frozenset(a.slug for a in ordered if recorded.get(a.slug, "").partition(" ")[0] != a.digest) \
+        changed = frozenset(a.slug for a in ordered if not recorded.get(a.slug, "-").startswith(a.digest)) \
             if isinstance(recorded, dict) else None
         for number, shard in self.members.items():
             name = f"{BUNDLE}/{number}/"
