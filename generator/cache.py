@@ -84,8 +84,10 @@ class ContentCache:
     changed: dict[str, PageRow] = field(default_factory=dict)
     new_articles: dict[str, Article | None] = field(default_factory=dict)  # page → its article as parsed now
     new_bodies: dict[str, str] = field(default_factory=dict)
-    # The articles document, read with the token that says which save it is of (see load_cache).
+    # The articles document, read with the token that says which save it is of (see load_cache), or
+    # when first needed (see _document).
     columns: bytes | None = None
+    token: str = ""
     kept: dict[str, Article] = field(default_factory=dict)  # the hits' articles, once `reused` has them
     read_back: bool = False
     _db: sqlite3.Connection | None = None
@@ -111,11 +113,12 @@ class ContentCache:
         # are read back from the document.
         known = {path: warm.recall(("article", path), (self.key, self.entries[path][2])) for path in self.hits} \
             if warm.enabled() else dict.fromkeys(self.hits)
-        if None in known.values() and self.columns:
+        columns = self._document() if None in known.values() else None
+        if columns:
             from . import articlecolumns  # (msgspec: 20 ms a build that finds nothing changed never needs)
 
             try:
-                stored = articlecolumns.decode(self.columns)
+                stored = articlecolumns.decode(columns)
             except ValueError as err:
                 raise CacheUnreadable(f"{self.file}: unreadable ({err}); ignored it and rebuilt it") from None
             for path, article in stored:
@@ -128,6 +131,20 @@ class ContentCache:
         problems = [Problem(path, line, message, warning) for path in self.hits if path in self.problems
                     for line, message, warning in json.loads(self.problems[path])]
         return articles, problems
+
+    def _document(self) -> bytes | None:
+        """The articles document of the save the pages were compared with."""
+        if self.columns is None and self._db is not None:
+            try:
+                self._db.execute("BEGIN")
+                token = dict(self._db.execute("SELECT name, value FROM info WHERE name = 'token'")).get("token")
+                self.columns = _articles_document(self._db)
+                self._db.commit()
+            except sqlite3.Error as err:
+                raise CacheUnreadable(f"{self.file}: unreadable ({err}); ignored it and rebuilt it") from None
+            if token != self.token:
+                raise CacheUnreadable(f"{self.file}: saved by another build while this one read it; rebuilt it")
+        return self.columns
 
     def store(self, page: PageStat, data: bytes, parsed: ParsedPage) -> None:
         article = parsed.article
@@ -228,9 +245,8 @@ def load_cache(config: SiteConfig, found: Survey) -> ContentCache:
         info = dict(db.execute("SELECT name, value FROM info WHERE name IN ('key', 'token')"))
         if info.get("key") == key:
             token = info.get("token", "")
-            columns = next(iter(db.execute("SELECT columns FROM articles WHERE id = 1").fetchone() or ()), None)
             if token == found.cache and not warm.enabled():
-                return _surveyed(key, file, db, found, columns)
+                return _surveyed(key, file, db, found, _articles_document(db))
             # A long-running process keeps the pages table as its last save left it (see warm.py).
             entries = warm.recall(("content entries", file), token) or {row[0]: tuple(row[1:]) for row in db.execute(
                 "SELECT path, size, mtime_ns, sha, problems, body, source FROM pages")}
@@ -242,8 +258,10 @@ def load_cache(config: SiteConfig, found: Survey) -> ContentCache:
                 gone = tuple(sorted(entries.keys() - {page.path for page in pages}))
             problems = {path: entries[path][3] for path in hits if entries[path][3] != "[]"}
             db.commit()
+            # The articles document is read when `reused` finds an article not in memory (under
+            # digest serve, rarely: it is 7 MB at 10,000 articles), from this save: see _document.
             return ContentCache(key, file, entries, to_read=tuple(to_read), hits=hits, gone=gone,  # type: ignore[arg-type]
-                                problems=problems, columns=columns, _db=db)
+                                problems=problems, token=token, _db=db)
         notice = f"{file}: made by other code (another version) or settings; rebuilt it"
     except sqlite3.Error as err:
         notice = f"{file}: unreadable ({err}); ignored it and rebuilt it"
@@ -251,6 +269,11 @@ def load_cache(config: SiteConfig, found: Survey) -> ContentCache:
         db.close()
     _discard(file)
     return ContentCache(key, file, notice=notice, to_read=_with_hits(config, found))
+
+
+def _articles_document(db: sqlite3.Connection) -> bytes | None:
+    row = db.execute("SELECT columns FROM articles WHERE id = 1").fetchone()
+    return row[0] if row else None
 
 
 def rebuilt_cache(config: SiteConfig, found: Survey) -> ContentCache:

@@ -759,6 +759,30 @@ def test_an_unreadable_cache_document_is_ignored_with_a_notice(make_site, capsys
         assert len(_stored_articles(config)) == 3  # saved anew, whole
 
 
+def test_articles_read_late_come_from_the_save_the_pages_were_compared_with(make_site) -> None:
+    """Under `digest serve` the articles document is read only when an article is not in memory,
+    after the pages were compared: if another build saved the cache in between, the document is
+    not trusted, and the build starts again without the cache."""
+    from generator.cache import CacheUnreadable, load_cache
+    from generator.survey import survey
+
+    config = _three_pages(make_site)
+    build(config)
+    warm.enable()
+    try:
+        cache = load_cache(config, survey(config, config.config_path.parent, stamp=False))
+        with sqlite3.connect(cache_file(config)) as db:
+            db.execute("UPDATE info SET value = 'another save' WHERE name = 'token'")
+        with pytest.raises(CacheUnreadable, match="saved by another build"):
+            cache.reused()
+        cache.close()
+        fresh = load_cache(config, survey(config, config.config_path.parent, stamp=False))
+        assert len(fresh.reused()[0]) == 3  # the same save throughout: read back
+        fresh.close()
+    finally:
+        warm.disable()
+
+
 def test_the_index_is_saved_with_the_caches_once_output_is_written(make_site) -> None:
     """A tag edit's index.json (2.4 MB at 10,000 articles) is read by the next build only, so it is
     written with the other caches: by build() itself, or — build(save_later=True), as `digest build`
