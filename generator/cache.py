@@ -84,10 +84,9 @@ class ContentCache:
     changed: dict[str, PageRow] = field(default_factory=dict)
     new_articles: dict[str, Article | None] = field(default_factory=dict)  # page → its article as parsed now
     new_bodies: dict[str, str] = field(default_factory=dict)
-    # The articles document, read with the token that says which save it is of (see load_cache), or
-    # when first needed (see _document).
-    columns: bytes | None = None
+    # The save whose pages table this is; its articles document, once read (see _document).
     token: str = ""
+    columns: bytes | None = None
     kept: dict[str, Article] = field(default_factory=dict)  # the hits' articles, once `reused` has them
     read_back: bool = False
     _db: sqlite3.Connection | None = None
@@ -133,7 +132,10 @@ class ContentCache:
         return articles, problems
 
     def _document(self) -> bytes | None:
-        """The articles document of the save the pages were compared with."""
+        """The articles document of the save the pages were compared with. Read only when an article
+        is not in memory — always by `digest build`, rarely under `digest serve` — and only once the
+        edited pages are parsed (7 MB at 10,000 articles: Pagefind starts on an edited page 20 ms
+        sooner)."""
         if self.columns is None and self._db is not None:
             try:
                 self._db.execute("BEGIN")
@@ -241,12 +243,12 @@ def load_cache(config: SiteConfig, found: Survey) -> ContentCache:
     db = None
     try:
         db = _connect(file)
-        db.execute("BEGIN")  # the token and the articles of one save: another build may save meanwhile
+        db.execute("BEGIN")  # the token and the pages of one save: another build may save meanwhile
         info = dict(db.execute("SELECT name, value FROM info WHERE name IN ('key', 'token')"))
         if info.get("key") == key:
             token = info.get("token", "")
             if token == found.cache and not warm.enabled():
-                return _surveyed(key, file, db, found, _articles_document(db))
+                return _surveyed(key, file, db, found)
             # A long-running process keeps the pages table as its last save left it (see warm.py).
             entries = warm.recall(("content entries", file), token) or {row[0]: tuple(row[1:]) for row in db.execute(
                 "SELECT path, size, mtime_ns, sha, problems, body, source FROM pages")}
@@ -258,8 +260,6 @@ def load_cache(config: SiteConfig, found: Survey) -> ContentCache:
                 gone = tuple(sorted(entries.keys() - {page.path for page in pages}))
             problems = {path: entries[path][3] for path in hits if entries[path][3] != "[]"}
             db.commit()
-            # The articles document is read when `reused` finds an article not in memory (under
-            # digest serve, rarely: it is 7 MB at 10,000 articles), from this save: see _document.
             return ContentCache(key, file, entries, to_read=tuple(to_read), hits=hits, gone=gone,  # type: ignore[arg-type]
                                 problems=problems, token=token, _db=db)
         notice = f"{file}: made by other code (another version) or settings; rebuilt it"
@@ -284,7 +284,7 @@ def rebuilt_cache(config: SiteConfig, found: Survey) -> ContentCache:
     return ContentCache(cache_key(config), file, to_read=_with_hits(config, found))
 
 
-def _surveyed(key: str, file: Path, db: sqlite3.Connection, found: Survey, columns: bytes | None) -> ContentCache:
+def _surveyed(key: str, file: Path, db: sqlite3.Connection, found: Survey) -> ContentCache:
     """The cache the survey compared pages with: of the pages table, only the rows of the pages it did
     not find unchanged (mostly none) and the warnings of the others."""
     wanted = sorted({*(page.path for page in found.changed), *found.gone})
@@ -299,7 +299,7 @@ def _surveyed(key: str, file: Path, db: sqlite3.Connection, found: Survey, colum
                 if path in hits}
     db.commit()  # (the read transaction load_cache began)
     return ContentCache(key, file, entries, to_read=found.changed, hits=list(found.hits),  # type: ignore[arg-type]
-                        gone=found.gone, problems=problems, columns=columns, _db=db)
+                        gone=found.gone, problems=problems, token=found.cache, _db=db)
 
 
 def _with_hits(config: SiteConfig, found: Survey) -> tuple[PageStat, ...]:

@@ -216,9 +216,11 @@ def _staged_as(root: Path, theme: str, docs: Mapping[str, tuple[str, Any]]) -> b
 def _html_below(folder: Path) -> list[str]:
     """The HTML files under `folder`, as paths relative to it (none if it does not exist)."""
     found = []
-    for parent, _, names in os.walk(folder):
-        relative = os.path.relpath(parent, folder).replace(os.sep, "/")
-        found.extend(name if relative == "." else f"{relative}/{name}" for name in names if name.endswith(".html"))
+    top = str(folder)
+    for parent, _, names in os.walk(top):
+        # (each folder's path cut from the walk's own, not os.path.relpath: 300 folders a shard)
+        relative = parent[len(top) + 1:].replace(os.sep, "/")
+        found.extend(f"{relative}/{name}" if relative else name for name in names if name.endswith(".html"))
     return found
 
 
