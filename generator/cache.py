@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable, Mapping
 from . import code_version, warm
 from .config import SiteConfig
 from .fragments import Fragments
-from .lastbuild import GroupRow, LastBuild, new_token
+from .lastbuild import GroupRow, LastBuild, fingerprint_of, new_token, stat_of
 from .content import ParsedPage, PreviousBody
 from .survey import PageStat, Survey, cache_file, compare
 from .index import PreviousIndex
@@ -372,7 +372,7 @@ class PageMemo:
     def _intact(self, path: str, fingerprint: str | None) -> bool:
         """Did the last build make this file from this fingerprint, and is it still as it left it?"""
         old = self.last.files.get(path)
-        if not old or old[2] != fingerprint or fingerprint is None:
+        if fingerprint is None or fingerprint_of(old) != fingerprint:
             return False
         if self.files_intact:
             return True
@@ -380,7 +380,7 @@ class PageMemo:
             stat = os.stat(f"{self.output_dir}/{path}")
         except OSError:
             return False
-        return stat.st_size == old[0] and stat.st_mtime_ns == old[1]
+        return (stat.st_size, stat.st_mtime_ns) == stat_of(old)  # type: ignore[arg-type]
 
     def produce(self, path: str, parts: Any, render: Any) -> bytes | None:
         """The page's bytes, or None when the file in output/ is already exactly them."""
@@ -401,7 +401,7 @@ class PageMemo:
         if self.files_intact:  # every recorded file is as recorded: each needs only to be recorded
             if not all(map(files.__contains__, paths)):  # (no set made of each group's paths: 4x faster)
                 return None
-        elif not all(path in files and self._intact(path, files[path][2]) for path in paths):
+        elif not all(self._intact(path, fingerprint_of(files.get(path))) for path in paths):
             return None
         self.kept.update(paths)  # recorded again as they were (see lastbuild.stat_outputs)
         self.groups[name] = old
@@ -425,8 +425,8 @@ class PageMemo:
         """keep_unchanged_group for one file: kept (True) if it shows none of the `changed` articles,
         its shape and the salt are the same, and the file is as the last build left it."""
         same = self._same_shape(path, shape, moved)
-        old = self.last.files.get(path)
-        if changed is None or not same or old is None or not changed.isdisjoint(shows) or not self._intact(path, old[2]):
+        if changed is None or not same or not changed.isdisjoint(shows) \
+                or not self._intact(path, fingerprint_of(self.last.files.get(path))):
             return False
         self.kept.add(path)
         return True
@@ -441,8 +441,7 @@ class PageMemo:
 
     def last_bytes(self, path: str) -> bytes | None:
         """The file the last build left at `path`, if it is still as that build left it."""
-        old = self.last.files.get(path)
-        if old is None or not self._intact(path, old[2]):
+        if not self._intact(path, fingerprint_of(self.last.files.get(path))):
             return None
         try:
             return (self.output_dir / path).read_bytes()
@@ -487,7 +486,7 @@ class PageMemo:
             return (kept, []) if kept is not None else None
         files = pages()
         remake = {file for file, slugs in files.items() if not changed.isdisjoint(slugs)
-                  or not self._intact(file, self.last.files.get(file, (0, 0, None))[2])}
+                  or not self._intact(file, fingerprint_of(self.last.files.get(file)))}
         kept = [file for file in files if file not in remake]
         self.kept.update(kept)
         # Not the fingerprint of the group's key, which was never made: a build that makes it finds no

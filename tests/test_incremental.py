@@ -820,7 +820,7 @@ def test_fragment_listings_worked_out_from_the_last_record_are_those_of_the_file
 
     before = ["index.html", "pagefind/0/fragment/en_a.pf_fragment", "pagefind/0/fragment/en_b.pf_fragment",
               "pagefind/1/fragment/en_c.pf_fragment", "pagefind/1/pagefind.js"]
-    last = LastBuild(files=dict.fromkeys(before, (1, 1, None)), listed=listings(before), token="t")
+    last = LastBuild(files=dict.fromkeys(before, "1 1"), listed=listings(before), token="t")
     for now in [
         before,  # nothing came or went
         [p.replace("en_b", "en_b2") for p in before],  # a body edit: one fragment renamed
@@ -870,3 +870,15 @@ def test_work_left_to_a_child_holds_its_lock_until_done_and_frees_the_callers_st
     (tmp_path / "a file").write_text("")  # a lock that cannot be made: nothing is left to a child
     assert left_to_finish(lambda: done.write_text("in a child"), tmp_path / "a file" / "saving.lock") is None
     assert done.read_text() == "saved"
+
+
+def test_a_recorded_file_row_gives_back_its_stat_and_fingerprint() -> None:
+    """The record keeps each file as one text (lastbuild.FileRow): read back, it is the size,
+    modification time and fingerprint written — none, or the memo's "-" for a file made without a key."""
+    from generator.lastbuild import file_row, fingerprint_of, stat_of
+
+    for fingerprint in [None, "-", "ab" * 32]:
+        row = file_row(10_661, 1_732_000_000_123_456_789, fingerprint)
+        assert stat_of(row) == (10_661, 1_732_000_000_123_456_789)
+        assert fingerprint_of(row) == fingerprint
+    assert fingerprint_of(None) is None
