@@ -882,3 +882,22 @@ def test_a_recorded_file_row_gives_back_its_stat_and_fingerprint() -> None:
         assert stat_of(row) == (10_661, 1_732_000_000_123_456_789)
         assert fingerprint_of(row) == fingerprint
     assert fingerprint_of(None) is None
+
+
+def test_a_record_of_another_format_is_replaced_whole(make_site) -> None:
+    """A record left by another version, whose tables had other columns, is not trusted and is made
+    anew: the next build is a real one, and the one after it finds nothing changed."""
+    from generator.lastbuild import record_file
+
+    config = _three_pages(make_site)
+    build(config)
+    record = record_file(config)
+    with sqlite3.connect(record) as db:  # as an older version left it
+        db.execute("DROP TABLE files")
+        db.execute("CREATE TABLE files (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, "
+                   "fingerprint TEXT, listed INTEGER NOT NULL)")
+        db.execute("UPDATE info SET value = '3 0.0.1' WHERE name = 'format'")
+    before = _tree(config.output_dir)
+    assert build(config).site is not None
+    assert build(config).site is None  # the new record was written and read back
+    assert _tree(config.output_dir) == before
