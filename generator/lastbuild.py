@@ -204,16 +204,14 @@ def save_last_build(config: SiteConfig, last: LastBuild, now: LastBuild,
             db.execute("BEGIN IMMEDIATE")
             try:
                 found = dict(db.execute("SELECT name, value FROM info"))
-                if found.get("format") != f"{FORMAT} {code_version()}":
-                    # Another format's tables may have other columns: made anew (in this transaction).
+                if not last.token or found.get("token") != last.token \
+                        or found.get("format") != f"{FORMAT} {code_version()}":
+                    # Not the record `last` was read from (or none could be): its tables are made anew,
+                    # in this transaction, whatever columns another version gave them.
                     for table in ("info", *_KEYS):
                         db.execute(f"DROP TABLE IF EXISTS {table}")
                     for statement in filter(str.strip, _SCHEMA.split(";")):
                         db.execute(statement)
-                    last = LastBuild()
-                elif not last.token or found.get("token") != last.token:
-                    for table in ("info", *_KEYS):
-                        db.execute(f"DELETE FROM {table}")
                     last = LastBuild()
                 _update(db, "files", last.files, now.files, lambda row: (*stat_of(row), row),
                         lambda path: (_is_listed(path),))

@@ -892,12 +892,14 @@ def test_a_record_of_another_format_is_replaced_whole(make_site) -> None:
     config = _three_pages(make_site)
     build(config)
     record = record_file(config)
-    with sqlite3.connect(record) as db:  # as an older version left it
-        db.execute("DROP TABLE files")
-        db.execute("CREATE TABLE files (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, "
-                   "fingerprint TEXT, listed INTEGER NOT NULL)")
-        db.execute("UPDATE info SET value = '3 0.0.1' WHERE name = 'format'")
     before = _tree(config.output_dir)
-    assert build(config).site is not None
-    assert build(config).site is None  # the new record was written and read back
-    assert _tree(config.output_dir) == before
+    for older_format in [True, False]:  # and this format's name over an older table, as a crash might leave
+        with sqlite3.connect(record) as db:  # as an older version left it
+            db.execute("DROP TABLE files")
+            db.execute("CREATE TABLE files (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, "
+                       "fingerprint TEXT, listed INTEGER NOT NULL)")
+            if older_format:
+                db.execute("UPDATE info SET value = '3 0.0.1' WHERE name = 'format'")
+        assert build(config).site is not None
+        assert build(config).site is None  # the new record was written and read back
+        assert _tree(config.output_dir) == before
