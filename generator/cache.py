@@ -87,8 +87,7 @@ class ContentCache:
     # The save whose pages table this is; its articles document, once read (see _document).
     token: str = ""
     columns: bytes | None = None
-    kept: dict[str, Article] = field(default_factory=dict)  # the hits' articles, once `reused` has them
-    read_back: bool = False
+    hit_articles: dict[str, Article] | None = None  # the hits' articles by page, once `reused` has them
     _db: sqlite3.Connection | None = None
 
     def lookup(self, page: PageStat) -> tuple[bool, bytes]:
@@ -124,9 +123,8 @@ class ContentCache:
                 if path in known and known[path] is None:
                     known[path] = warm.keep(("article", path), (self.key, self.entries[path][2]), article) \
                         if warm.enabled() else article
-        self.kept = {path: article for path, article in known.items() if article is not None}
-        self.read_back = True
-        articles = sorted(self.kept.values(), key=lambda a: a.path)
+        self.hit_articles = {path: article for path, article in known.items() if article is not None}
+        articles = sorted(self.hit_articles.values(), key=lambda a: a.path)
         problems = [Problem(path, line, message, warning) for path in self.hits if path in self.problems
                     for line, message, warning in json.loads(self.problems[path])]
         return articles, problems
@@ -190,7 +188,7 @@ class ContentCache:
         """Keep what this build used: pages since deleted drop out, and bodies no page has any more.
         (Where the build may, in a child left to finish after it: see build.py. Its connection is
         then made anew, never one opened before the fork.)"""
-        if self.file is None or (self.hits and not self.read_back):
+        if self.file is None or (self.hits and self.hit_articles is None):
             return  # (the hits' articles never read back: they would be missing from the document)
         gone = self.gone
         try:
@@ -204,7 +202,7 @@ class ContentCache:
                 db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?)",
                                [(p, *row) for p, row in sorted(self.changed.items())])
                 # Every page's article, the hits' and those parsed now (a page now a draft has none).
-                articles = {**self.kept, **self.new_articles}
+                articles = {**(self.hit_articles or {}), **self.new_articles}
                 db.execute("INSERT OR REPLACE INTO articles VALUES (1, ?)", (articlecolumns.encode(
                     (page, article) for page, article in sorted(articles.items()) if article is not None),))
                 db.executemany("INSERT OR IGNORE INTO bodies VALUES (?, ?)", sorted(self.new_bodies.items()))
