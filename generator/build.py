@@ -213,17 +213,20 @@ def _build(config: SiteConfig, strict: bool, write: bool, use_cache: bool,
                                                     record_file(config))) if remembering else None
     search_memo = (lambda: PageMemo(config.output_dir, "", last, files_intact=intact)) if remembering else None
     saves: list[Callable[[], None]] = []  # what render_all leaves for later (see save below)
+
+    def render(cache: ContentCache | None, meanwhile: Callable[[], None] | None = None):  # type: ignore[no-untyped-def]
+        return render_all(config, strict, cache, memo_for, found, meanwhile=meanwhile, search_memo=search_memo,
+                          saves=saves)
+
     try:
         try:
-            site, files, warnings, memo = render_all(config, strict, cache, memo_for, found, meanwhile=meanwhile,
-                                                     search_memo=search_memo, saves=saves)
+            site, files, warnings, memo = render(cache, meanwhile)
         except CacheUnreadable as err:  # found out only once it was read: every page is read again
             print(f"notice: {err}", file=sys.stderr)
             assert cache is not None
             cache.close()
             cache = rebuilt_cache(config, found)
-            site, files, warnings, memo = render_all(config, strict, cache, memo_for, found, meanwhile=meanwhile,
-                                                     search_memo=search_memo, saves=saves)
+            site, files, warnings, memo = render(cache, meanwhile)
         if assume and not verified[0]:
             assert cache is not None  # assume implies the cache is used
             cache.close()
@@ -231,8 +234,7 @@ def _build(config: SiteConfig, strict: bool, write: bool, use_cache: bool,
                 memo.close()
             cache = load_cache(config, found)
             intact = False
-            site, files, warnings, memo = render_all(config, strict, cache, memo_for, found, search_memo=search_memo,
-                                                     saves=saves)
+            site, files, warnings, memo = render(cache)
         with stage("write output"):
             report = write_output(config.output_dir, files) if write else None
         unsaved = cache if cache is not None and write and cache.unsaved() else None

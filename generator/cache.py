@@ -138,7 +138,8 @@ class ContentCache:
             try:
                 self._db.execute("BEGIN")
                 token = dict(self._db.execute("SELECT name, value FROM info WHERE name = 'token'")).get("token")
-                self.columns = _articles_document(self._db)
+                row = self._db.execute("SELECT columns FROM articles WHERE id = 1").fetchone()
+                self.columns = row[0] if row else None
                 self._db.commit()
             except sqlite3.Error as err:
                 raise CacheUnreadable(f"{self.file}: unreadable ({err}); ignored it and rebuilt it") from None
@@ -267,11 +268,6 @@ def load_cache(config: SiteConfig, found: Survey) -> ContentCache:
         db.close()
     _discard(file)
     return ContentCache(key, file, notice=notice, to_read=_with_hits(config, found))
-
-
-def _articles_document(db: sqlite3.Connection) -> bytes | None:
-    row = db.execute("SELECT columns FROM articles WHERE id = 1").fetchone()
-    return row[0] if row else None
 
 
 def rebuilt_cache(config: SiteConfig, found: Survey) -> ContentCache:
