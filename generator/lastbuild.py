@@ -1,12 +1,16 @@
-"""What the last build left in output/: one SQLite record per output folder, updated row by row.
+"""What the last build left in output/: one SQLite record per output folder.
 
 Two readers share it. The stamp (stamp.py) asks whether output/ is exactly as the last build left
-it; the page memo (cache.PageMemo) asks which file was made from which fingerprint. Each output file
-is a row — its size and modification time after the write, and the fingerprint it was made from —
-and so are the groups of files kept together, the shape of each (see cache.PageMemo.shapes), the
-listings of Pagefind's fragment folders, each article's hashes and the build's summary. A build that wrote eleven files changes about eleven rows;
-as JSON, rewriting the record of 25,000 files cost a third of a second of every edit at 10,000
-articles.
+it; the page memo (cache.PageMemo) asks which file was made from which fingerprint. It keeps each
+output file — its size and modification time after the write, and the fingerprint it was made from
+—, the groups of files kept together, the shape of each (see cache.PageMemo.shapes), the listings of
+Pagefind's fragment folders, each article's hashes and the build's summary.
+
+Each of those maps is one JSON document, a row of the `documents` table, decoded by msgspec into the
+record's dicts and tuples: an edit build at 10,000 articles reads back 25,000 files, 600 groups and
+10,000 articles' hashes, which as a table's rows took 40 ms of every edit and as documents take a
+third of that. A save writes again only the documents that changed (a body edit: the files and the
+articles' hashes, ≈4 MB), after the command has returned (see build.BuildResult.save).
 
 A record that is unreadable, from another format or another version is not trusted: the build is a
 real one and writes a new record. Each save gets a new token, so a process that keeps a record in
@@ -20,6 +24,7 @@ import os
 import re
 import sqlite3
 from contextlib import closing
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import AbstractSet, Any, Iterable, Mapping
@@ -28,27 +33,21 @@ from . import code_version, fragments, warm
 from .config import SiteConfig
 from .model import Problem
 
-FORMAT = 4
+FORMAT = 5
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS info (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
-                                  row TEXT NOT NULL, listed INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS groups (name TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, paths TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS listed (folder TEXT PRIMARY KEY, names TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS articles (slug TEXT PRIMARY KEY, digests TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS shapes (name TEXT PRIMARY KEY, shape TEXT NOT NULL);
-""" + fragments.SCHEMA  # not in _KEYS: valid whatever the rest of the record says (see fragments.py)
-_KEYS = {"files": "path", "groups": "name", "listed": "folder", "articles": "slug", "shapes": "name"}
+CREATE TABLE IF NOT EXISTS documents (name TEXT PRIMARY KEY, body BLOB NOT NULL);
+""" + fragments.SCHEMA  # valid whatever the rest of the record says (see fragments.py)
+# The tables a record of another format may have left: dropped when the record is made anew.
+_OLD_TABLES = ("info", "documents", "files", "groups", "listed", "articles", "shapes")
 # Pagefind writes one fragment file per article: 10,000 of a 10,000-article site's 25,000 files. Their
 # folders are checked by listing (a fragment missing or added means a real build), not by a stat of
 # each, which was 40% of a no-change build. They are Pagefind's, never edited by hand: a fragment
 # changed in place is not noticed (one deleted or added is).
 LISTED = re.compile(r"^pagefind/[^/]+/fragment/[^/]+$")
 
-# A file's row: "size mtime_ns fingerprint" (no fingerprint: a file the memo does not key). One text,
-# read as one column: 25,000 rows of four columns took twice as long to read back (20 ms more of
-# every edit at 10,000 articles). Its size and modification time are columns of their own too, for
-# the check of output/ (outputcheck.py), which reads those alone.
+# A file's row: "size mtime_ns fingerprint" (no fingerprint: a file the memo does not key), one text:
+# the memo reads the fingerprint of a few files, the stamp the size and time of all.
 FileRow = str
 
 
@@ -117,17 +116,36 @@ def load_last_build(config: SiteConfig) -> LastBuild:
             if kept is not None:
                 return kept
             summary = json.loads(info["summary"])
-            return LastBuild(
-                files=dict(db.execute("SELECT path, row FROM files")),
-                groups={name: (fingerprint, tuple(json.loads(paths))) for name, fingerprint, paths in db.execute(
-                    "SELECT name, fingerprint, paths FROM groups")},
-                listed={folder: tuple(json.loads(names)) for folder, names in db.execute("SELECT folder, names FROM listed")},
-                inputs=summary["inputs"], articles=summary["articles"], pages=summary["pages"],
-                warnings=tuple(Problem(path, line, message, True) for path, line, message in summary["warnings"]),
-                site={**summary["site"], "articles": dict(db.execute("SELECT slug, digests FROM articles"))},
-                shapes=dict(db.execute("SELECT name, shape FROM shapes")), token=info["token"])
-    except (sqlite3.Error, ValueError, KeyError, TypeError):
+            documents = dict(db.execute("SELECT name, body FROM documents"))
+        files, groups, listed, articles, shapes = (_decoder(name)(documents[name]) for name in DOCUMENTS)
+        return LastBuild(files=files, groups=groups, listed=listed, inputs=summary["inputs"],
+                         articles=summary["articles"], pages=summary["pages"],
+                         warnings=tuple(Problem(path, line, message, True)
+                                        for path, line, message in summary["warnings"]),
+                         site={**summary["site"], "articles": articles}, shapes=shapes, token=info["token"])
+    except (sqlite3.Error, ValueError, KeyError, TypeError):  # (msgspec's errors are ValueErrors)
         return LastBuild()
+
+
+# The record's documents and the types msgspec decodes each into (what LastBuild holds).
+DOCUMENTS: dict[str, Any] = {"files": dict[str, str], "groups": dict[str, tuple[str, tuple[str, ...]]],
+                             "listed": dict[str, tuple[str, ...]], "articles": dict[str, str],
+                             "shapes": dict[str, str]}
+
+
+@lru_cache(maxsize=None)
+def _decoder(name: str) -> Any:
+    # msgspec is imported here, not at the top: the survey imports this module before it forks, and a
+    # build that finds nothing changed never needs it.
+    import msgspec
+
+    return msgspec.json.Decoder(DOCUMENTS[name]).decode
+
+
+def _documents(last: LastBuild) -> dict[str, Mapping[str, Any]]:
+    """What the record's documents hold, by name."""
+    return {"files": last.files, "groups": last.groups, "listed": last.listed,
+            "articles": last.site.get("articles", {}), "shapes": last.shapes}
 
 
 def stat_outputs(output_dir: Path, paths: Iterable[str], last: LastBuild, kept: set[str],
@@ -187,8 +205,8 @@ def _listed(paths: Iterable[str], listed: dict[str, set[str]] | None = None,
 def save_last_build(config: SiteConfig, last: LastBuild, now: LastBuild,
                     made: fragments.Fragments | None = None, salt_changed: bool = False,
                     stale: AbstractSet[str] = frozenset()) -> None:
-    """Write `now` as the record, changing only the rows that differ from `last` when the file still
-    holds `last`; else the record is written whole. A record that cannot be written costs a real build
+    """Write `now` as the record, writing again only the documents that differ from `last`'s when the
+    file still holds `last`; else the record is written whole. A record that cannot be written costs a real build
     next time, nothing else. `made`: the fragments this build made (see Fragments.save)."""
     file = record_file(config)
     token = new_token()
@@ -207,19 +225,18 @@ def save_last_build(config: SiteConfig, last: LastBuild, now: LastBuild,
                 if not last.token or found.get("token") != last.token \
                         or found.get("format") != f"{FORMAT} {code_version()}":
                     # Not the record `last` was read from (or none could be): its tables are made anew,
-                    # in this transaction, whatever columns another version gave them.
-                    for table in ("info", *_KEYS):
+                    # in this transaction, whatever another version left or whatever columns it gave them.
+                    for table in _OLD_TABLES:
                         db.execute(f"DROP TABLE IF EXISTS {table}")
                     for statement in filter(str.strip, _SCHEMA.split(";")):
                         db.execute(statement)
                     last = LastBuild()
-                _update(db, "files", last.files, now.files, lambda row: (*stat_of(row), row),
-                        lambda path: (_is_listed(path),))
-                _update(db, "groups", last.groups, now.groups, lambda row: (row[0], json.dumps(row[1])))
-                _update(db, "listed", last.listed, now.listed, lambda names: (json.dumps(names),))
-                _update(db, "articles", last.site.get("articles", {}), now.site.get("articles", {}),
-                        lambda digests: (digests,))
-                _update(db, "shapes", last.shapes, now.shapes, lambda shape: (shape,))
+                import msgspec
+
+                before = _documents(last)
+                db.executemany("INSERT OR REPLACE INTO documents VALUES (?, ?)",
+                               [(name, msgspec.json.encode(document)) for name, document in _documents(now).items()
+                                if not last.token or document != before[name]])
                 if made is not None:
                     made.save(db, salt_changed, stale)
                 db.executemany("INSERT OR REPLACE INTO info VALUES (?, ?)",
@@ -235,15 +252,3 @@ def save_last_build(config: SiteConfig, last: LastBuild, now: LastBuild,
         warm.keep(("last build", file), token, LastBuild(now.files, now.groups, now.listed, now.inputs,
                                                           now.articles, now.pages, now.warnings, now.site,
                                                           now.shapes, token))
-
-
-def _update(db: sqlite3.Connection, table: str, old: Mapping[str, Any], new: Mapping[str, Any], columns,
-            more=lambda key: ()) -> None:
-    """Make `table` (keyed by its first column) hold `new`, given that it holds `old`; `columns` makes
-    the row's columns of a value, `more` any columns made of the key."""
-    gone = [(key,) for key in old.keys() - new.keys()]
-    changed = [(key, *columns(row), *more(key)) for key, row in new.items() if old.get(key) != row]
-    db.executemany(f"DELETE FROM {table} WHERE {_KEYS[table]} = ?", sorted(gone))
-    if changed:
-        marks = ", ".join("?" * len(changed[0]))
-        db.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", sorted(changed))

@@ -611,6 +611,31 @@ def test_the_spawned_output_check_reads_the_record_itself(make_site) -> None:
     page = config.output_dir / "articles/a/index.html"
     os.utime(page, ns=(page.stat().st_atime_ns, page.stat().st_mtime_ns + 1))
     assert check(token) == "0"
+    os.utime(page, ns=(page.stat().st_atime_ns, page.stat().st_mtime_ns - 1))
+    assert check(token) == "1"
+    with sqlite3.connect(record_file(config)) as db:  # a document not one: no answer but "not known"
+        db.execute("UPDATE documents SET body = ? WHERE name = 'files'", (b'{"articles/a/index.html": 7}',))
+    assert check(token) == "0"
+
+
+def test_a_record_whose_documents_are_not_its_own_is_not_trusted(make_site) -> None:
+    """A record's document that is not JSON, or not of the shape the build reads, makes the next build
+    a real one, as if there were no record: output/ as a clean build leaves it, and a record trusted
+    again after it."""
+    from generator.lastbuild import record_file
+
+    config = _three_pages(make_site)
+    build(config)
+    before = _tree(config.output_dir)
+    record = record_file(config)
+    for name, body in [("files", b"not json"), ("groups", b'{"home": ["fingerprint", "index.html"]}'),
+                       ("listed", b"[]"), ("articles", b'{"p0": 1}'), ("shapes", b'{"home": null}')]:
+        with sqlite3.connect(record) as db:
+            db.execute("UPDATE documents SET body = ? WHERE name = ?", (body, name))
+        (config.output_dir / "articles/story-1/index.html").write_text("changed by hand")
+        assert build(config).site is not None, name
+        assert _tree(config.output_dir) == before, name
+        assert build(config).site is None, name  # the record written anew, and trusted
 
 
 def _three_pages(make_site) -> "SiteConfig":  # type: ignore[name-defined]
@@ -893,13 +918,18 @@ def test_a_record_of_another_format_is_replaced_whole(make_site) -> None:
     build(config)
     record = record_file(config)
     before = _tree(config.output_dir)
+    with sqlite3.connect(record) as db:
+        tables = {name for name, in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     for older_format in [True, False]:  # and this format's name over an older table, as a crash might leave
         with sqlite3.connect(record) as db:  # as an older version left it
-            db.execute("DROP TABLE files")
+            db.execute("DROP TABLE documents")
+            db.execute("CREATE TABLE documents (name TEXT PRIMARY KEY, body TEXT NOT NULL, encoding TEXT NOT NULL)")
             db.execute("CREATE TABLE files (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, "
                        "fingerprint TEXT, listed INTEGER NOT NULL)")
             if older_format:
-                db.execute("UPDATE info SET value = '3 0.0.1' WHERE name = 'format'")
+                db.execute("UPDATE info SET value = '4 0.0.1' WHERE name = 'format'")
         assert build(config).site is not None
         assert build(config).site is None  # the new record was written and read back
         assert _tree(config.output_dir) == before
+        with sqlite3.connect(record) as db:  # the older tables gone with the rest
+            assert {name for name, in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")} == tables
