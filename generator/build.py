@@ -14,6 +14,7 @@ from .config import SiteConfig
 from .content import load_articles
 from .index import build_site
 from .lastbuild import LastBuild, listings, load_last_build, record_file, save_last_build, stat_outputs
+from .markup import warm_up
 from .model import Article, InputError, Problem, Site
 from .terms import load_redirects
 from .termdata import load_term_data
@@ -189,6 +190,10 @@ def _build(config: SiteConfig, strict: bool, write: bool, use_cache: bool,
         # Meanwhile (the survey runs in a child where it can): what an edit build needs next.
         last = load_last_build(config) if remembering else LastBuild()
         _load_renderers()
+        if isinstance(surveyed, SurveyRun) and surveyed.pending():
+            # Time to spare: the page a body edit changed will need Markdown, and loading it now costs
+            # nothing if the survey is not yet done (and, ahead of it, a front-matter edit nothing).
+            warm_up(config.allow_raw_html)
         found = surveyed()
         stamp = check_stamp(config, found, last) if remembering else None
     if stamp is not None and stamp.unchanged:

@@ -68,6 +68,14 @@ def _converter(allow_raw_html: bool) -> "markdown.Markdown":
     return md
 
 
+def warm_up(allow_raw_html: bool) -> None:
+    """Load Python-Markdown and nh3 and make the converter now (≈30 ms), not at the first page parsed:
+    for a build with time to spare before it knows which pages to parse (see build._build)."""
+    import nh3  # noqa: F401
+
+    _converter(allow_raw_html)
+
+
 MAX_NESTING = 50
 _QUOTES_RE = re.compile(r"^[ \t]*((?:>[ \t]?)+)")
 

@@ -41,17 +41,28 @@ class Child:
         self._pid = pid
         self._pipe: BinaryIO | None = os.fdopen(readable, "rb")
         self._status: int | None = None
+        self._read = False  # whether a message has been read (see ready)
 
     def next(self) -> bytes | None:
         """Its next message, waited for; None if it ended without sending one (it failed)."""
         if self._pipe is None:
             return None
+        self._read = True
         head = self._pipe.read(8)
         data = self._pipe.read(int.from_bytes(head, "big")) if len(head) == 8 else b""
         if len(head) == 8 and len(data) == int.from_bytes(head, "big"):
             return data
         self.close()
         return None
+
+    def ready(self) -> bool:
+        """Would next() return without waiting? (Once a message has been read, the next may be in the
+        pipe's buffer already: then it says True, as if it were.)"""
+        if self._pipe is None or self._read:
+            return True
+        import select
+
+        return bool(select.select([self._pipe.fileno()], [], [], 0)[0])
 
     def close(self, end: bool = False) -> bool:
         """Wait for the child to finish — or, with `end`, end it now: what it has yet to send is not

@@ -222,6 +222,10 @@ class SurveyRun:
             self._answer = survey(*self._args) if data is None else _decode(data)  # None: no child, or it failed
         return self._answer
 
+    def pending(self) -> bool:
+        """Is the answer still being worked out in the child (so that asking for it would wait)?"""
+        return self._answer is None and self._child is not None and not self._child.ready()
+
     def close(self) -> None:
         """Wait for the child, ending it if what it has yet to send is no longer wanted."""
         if self._child is not None:

@@ -897,6 +897,36 @@ def test_work_left_to_a_child_holds_its_lock_until_done_and_frees_the_callers_st
     assert done.read_text() == "saved"
 
 
+def test_a_forked_childs_message_is_ready_only_once_sent(tmp_path) -> None:
+    """parallel.Child.ready, which lets the build use the time a survey leaves it (see build._build):
+    False while the child has yet to send, True once it has, or once it has ended without sending."""
+    import time
+
+    from generator.parallel import from_child
+
+    go = tmp_path / "go"
+
+    def work():  # type: ignore[no-untyped-def]
+        while not go.exists():
+            time.sleep(0.01)
+        yield b"one"
+        yield b"two"
+
+    child = from_child(work)
+    assert child is not None
+    try:
+        time.sleep(0.2)
+        assert not child.ready()
+        go.write_text("")
+        deadline = time.monotonic() + 30
+        while not child.ready() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert child.ready() and child.next() == b"one" and child.next() == b"two"
+        assert child.next() is None and child.ready()  # ended: nothing to wait for
+    finally:
+        child.close()
+
+
 def test_a_recorded_file_row_gives_back_its_stat_and_fingerprint() -> None:
     """The record keeps each file as one text (lastbuild.FileRow): read back, it is the size,
     modification time and fingerprint written — none, or the memo's "-" for a file made without a key."""
