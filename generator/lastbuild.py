@@ -8,8 +8,8 @@ Pagefind's fragment folders, each article's hashes and the build's summary.
 
 Each of those maps is one JSON document, a row of the `documents` table, decoded by msgspec into the
 record's dicts and tuples: an edit build at 10,000 articles reads back 25,000 files, 600 groups and
-10,000 articles' hashes, which as a table's rows took 40 ms of every edit and as documents take a
-third of that. A save writes again only the documents that changed (a body edit: the files and the
+10,000 articles' hashes, which as a table's rows took 40 ms of every edit and as documents take
+20–30 ms. A save writes again only the documents that changed (a body edit: the files and the
 articles' hashes, ≈4 MB), after the command has returned (see build.BuildResult.save).
 
 A record that is unreadable, from another format or another version is not trusted: the build is a
