@@ -40,21 +40,20 @@ def outputs_match(output_dir: str, stamped: Iterable[tuple[str, tuple[int, int, 
 
 def recorded_match(record: str, output_dir: str, token: str) -> bool:
     """outputs_match for the record in the file `record`, if it is still the save `token` (a record
-    saved since is another build's: not known to be intact, so not trusted). Its documents are read
-    with json, not msgspec as the build reads them: its import would be most of this check's time."""
+    saved since is another build's: not known to be intact, so not trusted)."""
     try:
         with closing(sqlite3.connect(f"file:{record}?mode=ro", uri=True)) as db:
             if dict(db.execute("SELECT name, value FROM info WHERE name = 'token'")).get("token") != token:
                 return False
-            documents = dict(db.execute("SELECT name, body FROM documents WHERE name IN ('files', 'listed')"))
-        files, listed = json.loads(documents["files"]), json.loads(documents["listed"])
-        # (lastbuild.FileRow: "size mtime_ns fingerprint"; the listed folders' files are checked by listing)
-        stamped = [(path, tuple(map(int, row.split(" ", 2)[:2]))) for path, row in files.items()
-                   if path.rpartition("/")[0] not in listed]
+            documents = dict(db.execute("SELECT name, body FROM documents WHERE name IN ('stamps', 'listed')"))
+        stamps, listed = json.loads(documents["stamps"]), json.loads(documents["listed"])  # (see lastbuild._stamps)
+        if not (len(stamps["paths"]) == len(stamps["sizes"]) == len(stamps["mtimes"])):
+            return False
+        stamped = list(zip(stamps["paths"], zip(stamps["sizes"], stamps["mtimes"])))
         listed = {folder: tuple(names) for folder, names in listed.items()}
-    except (sqlite3.Error, ValueError, KeyError, TypeError, AttributeError):
+        return outputs_match(output_dir, stamped, listed)
+    except (sqlite3.Error, ValueError, KeyError, TypeError, AttributeError):  # not a record of its own
         return False
-    return outputs_match(output_dir, stamped, listed)
 
 
 if __name__ == "__main__":

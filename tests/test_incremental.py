@@ -613,9 +613,16 @@ def test_the_spawned_output_check_reads_the_record_itself(make_site) -> None:
     assert check(token) == "0"
     os.utime(page, ns=(page.stat().st_atime_ns, page.stat().st_mtime_ns - 1))
     assert check(token) == "1"
-    with sqlite3.connect(record_file(config)) as db:  # a document not one: no answer but "not known"
-        db.execute("UPDATE documents SET body = ? WHERE name = 'files'", (b'{"articles/a/index.html": 7}',))
-    assert check(token) == "0"
+    with sqlite3.connect(record_file(config)) as db:
+        stamps = db.execute("SELECT body FROM documents WHERE name = 'stamps'").fetchone()[0]
+    for damaged in [b"not json", b'{"paths": [7], "sizes": [1], "mtimes": [1]}',
+                    stamps.replace(b'"sizes":[', b'"sizes":[1,')]:  # documents not as saved: never "yes"
+        with sqlite3.connect(record_file(config)) as db:
+            db.execute("UPDATE documents SET body = ? WHERE name = 'stamps'", (damaged,))
+        assert check(token) == "0"
+    with sqlite3.connect(record_file(config)) as db:
+        db.execute("UPDATE documents SET body = ? WHERE name = 'stamps'", (stamps,))
+    assert check(token) == "1"
 
 
 def test_a_record_whose_documents_are_not_its_own_is_not_trusted(make_site) -> None:
