@@ -7,7 +7,7 @@ output file — its size and modification time after the write, and the fingerpr
 Pagefind's fragment folders, each article's hashes and the build's summary.
 
 Each of those maps is one JSON document, a row of the `documents` table, decoded by msgspec into the
-record's dicts and tuples: an edit build at 10,000 articles reads back 25,000 files, 600 groups and
+record's dicts and tuples (and a sixth, the stamps the check of output/ reads: see _stamps): an edit build at 10,000 articles reads back 25,000 files, 600 groups and
 10,000 articles' hashes, which as a table's rows took 40 ms of every edit and as documents take
 20–30 ms. A save writes again only the documents that changed (a body edit: the files and the
 articles' hashes, ≈4 MB), after the command has returned (see build.BuildResult.save).
