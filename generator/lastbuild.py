@@ -117,12 +117,13 @@ def load_last_build(config: SiteConfig) -> LastBuild:
                 return kept
             summary = json.loads(info["summary"])
             documents = dict(db.execute("SELECT name, body FROM documents"))
-        files, groups, listed, articles, shapes = (_decoder(name)(documents[name]) for name in DOCUMENTS)
-        return LastBuild(files=files, groups=groups, listed=listed, inputs=summary["inputs"],
-                         articles=summary["articles"], pages=summary["pages"],
+        decoded = {name: _decoder(name)(documents[name]) for name in DOCUMENTS}
+        return LastBuild(files=decoded["files"], groups=decoded["groups"], listed=decoded["listed"],
+                         inputs=summary["inputs"], articles=summary["articles"], pages=summary["pages"],
                          warnings=tuple(Problem(path, line, message, True)
                                         for path, line, message in summary["warnings"]),
-                         site={**summary["site"], "articles": articles}, shapes=shapes, token=info["token"])
+                         site={**summary["site"], "articles": decoded["articles"]}, shapes=decoded["shapes"],
+                         token=info["token"])
     except (sqlite3.Error, ValueError, KeyError, TypeError):  # (msgspec's errors are ValueErrors)
         return LastBuild()
 
@@ -245,7 +246,7 @@ def save_last_build(config: SiteConfig, last: LastBuild, now: LastBuild,
                     for statement in filter(str.strip, _SCHEMA.split(";")):
                         db.execute(statement)
                     last = LastBuild()
-                import msgspec
+                import msgspec  # (here, as in _decoder)
 
                 before, after = _documents(last), _documents(now)
                 changed = [name for name, document in after.items() if not last.token or document != before[name]]
