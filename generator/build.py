@@ -68,7 +68,7 @@ def _salt(config: SiteConfig, site: Site, theme: str) -> str:
            f"{pagefind_version()}"
 
 
-def _load_renderers() -> None:
+def load_renderers() -> None:
     """Import what rendering needs (Jinja, the feed and sitemap writers, Pagefind's driver): not at
     the top, since a build its stamp shows to be up to date needs none of it, but while the survey
     runs, since an edit build needs it all."""
@@ -189,7 +189,7 @@ def _build(config: SiteConfig, strict: bool, write: bool, use_cache: bool,
     with stage("check stamp"):
         # Meanwhile (the survey runs in a child where it can): what an edit build needs next.
         last = load_last_build(config) if remembering else LastBuild()
-        _load_renderers()
+        load_renderers()
         if isinstance(surveyed, SurveyRun) and surveyed.pending():
             # Time to spare: the page a body edit changed will need Markdown, and loading it now costs
             # nothing if the survey is not yet done (and, ahead of it, a front-matter edit nothing).

@@ -36,10 +36,17 @@ def _site_config(args: argparse.Namespace) -> SiteConfig:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from .parallel import wait_for_finishing
     from .survey import saving_lock, start_survey
 
     started = time.perf_counter()
     config = _site_config(args)
+    if wait_for_finishing(saving_lock(config), wait=False):
+        # The last build's child is still saving the caches, which the survey must wait for: the
+        # build's code and renderers load meanwhile, on the other core, instead of after it.
+        from .build import load_renderers
+
+        load_renderers()
     surveyed = start_survey(config)  # on the other core while the build's code loads (see survey.py)
     from .build import build
 

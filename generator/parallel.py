@@ -179,18 +179,22 @@ def left_to_finish(work: Callable[[], None], lock: Path) -> int | None:
     return child
 
 
-def wait_for_finishing(lock: Path) -> None:
-    """Wait while a child of an earlier command holds `lock` (see left_to_finish)."""
+def wait_for_finishing(lock: Path, wait: bool = True) -> bool:
+    """Wait while a child of an earlier command holds `lock` (see left_to_finish). With `wait=False`,
+    only say whether one still holds it (True) or none does (False)."""
     try:
         import fcntl
 
         held = os.open(lock, os.O_RDONLY)
     except (ImportError, OSError):  # no such lock, so none held
-        return
+        return False
     try:
-        fcntl.flock(held, fcntl.LOCK_SH)
+        fcntl.flock(held, fcntl.LOCK_SH if wait else fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
     finally:
         os.close(held)
+    return False
 
 
 _NICE = shutil.which("nice")

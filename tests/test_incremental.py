@@ -894,9 +894,12 @@ def test_work_left_to_a_child_holds_its_lock_until_done_and_frees_the_callers_st
                             cwd=Path(__file__).parent.parent, timeout=60)
     assert parent.stdout == "parent done\n"  # returned with the parent: the child's streams are not the caller's
     assert not done.exists()  # (the child sleeps 1.5 s before writing it)
+    assert wait_for_finishing(lock, wait=False)  # still held: said at once, not waited for
+    assert not done.exists()
     wait_for_finishing(lock)
     assert done.read_text() == "saved"
-    wait_for_finishing(tmp_path / "no such lock")  # none held: returns at once
+    assert not wait_for_finishing(lock, wait=False)
+    assert not wait_for_finishing(tmp_path / "no such lock")  # none held: returns at once
     from generator.parallel import left_to_finish
 
     (tmp_path / "a file").write_text("")  # a lock that cannot be made: nothing is left to a child
