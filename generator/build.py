@@ -191,8 +191,8 @@ def _build(config: SiteConfig, strict: bool, write: bool, use_cache: bool,
         last = load_last_build(config) if remembering else LastBuild()
         load_renderers()
         if isinstance(surveyed, SurveyRun) and surveyed.pending():
-            # Time to spare: the page a body edit changed will need Markdown, and loading it now costs
-            # nothing if the survey is not yet done (and, ahead of it, a front-matter edit nothing).
+            # Time to spare: a body edit's page will need Markdown, and loading it while the survey
+            # is still at work costs nothing — nor to an edit of front matter alone, which needs none.
             warm_up(config.allow_raw_html)
         found = surveyed()
         stamp = check_stamp(config, found, last) if remembering else None

@@ -36,12 +36,12 @@ def _site_config(args: argparse.Namespace) -> SiteConfig:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .parallel import wait_for_finishing
+    from .parallel import still_finishing
     from .survey import saving_lock, start_survey
 
     started = time.perf_counter()
     config = _site_config(args)
-    if wait_for_finishing(saving_lock(config), wait=False):
+    if still_finishing(saving_lock(config)):
         # The last build's child is still saving the caches, which the survey must wait for: the
         # build's code and renderers load meanwhile, on the other core, instead of after it.
         from .build import load_renderers

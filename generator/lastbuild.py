@@ -7,10 +7,11 @@ output file — its size and modification time after the write, and the fingerpr
 Pagefind's fragment folders, each article's hashes and the build's summary.
 
 Each of those maps is one JSON document, a row of the `documents` table, decoded by msgspec into the
-record's dicts and tuples (and a sixth, the stamps the check of output/ reads: see _stamps): an edit build at 10,000 articles reads back 25,000 files, 600 groups and
+record's dicts and tuples: an edit build at 10,000 articles reads back 25,000 files, 600 groups and
 10,000 articles' hashes, which as a table's rows took 40 ms of every edit and as documents take
-20–30 ms. A save writes again only the documents that changed (a body edit: the files and the
-articles' hashes, ≈4 MB), after the command has returned (see build.BuildResult.save).
+20–30 ms. A sixth document, the stamps, is what the check of output/ reads (see _stamps). A save
+writes again only the documents that changed (a body edit: the files, their stamps and the
+articles' hashes, ≈5 MB), after the command has returned (see build.BuildResult.save).
 
 A record that is unreadable, from another format or another version is not trusted: the build is a
 real one and writes a new record. Each save gets a new token, so a process that keeps a record in
@@ -221,8 +222,8 @@ def save_last_build(config: SiteConfig, last: LastBuild, now: LastBuild,
                     made: fragments.Fragments | None = None, salt_changed: bool = False,
                     stale: AbstractSet[str] = frozenset()) -> None:
     """Write `now` as the record, writing again only the documents that differ from `last`'s when the
-    file still holds `last`; else the record is written whole. A record that cannot be written costs a real build
-    next time, nothing else. `made`: the fragments this build made (see Fragments.save)."""
+    file still holds `last`; else the record is written whole. A record that cannot be written costs
+    a real build next time, nothing else. `made`: the fragments this build made (see Fragments.save)."""
     file = record_file(config)
     token = new_token()
     summary = json.dumps({"inputs": now.inputs, "articles": now.articles, "pages": dict(now.pages),

@@ -179,22 +179,31 @@ def left_to_finish(work: Callable[[], None], lock: Path) -> int | None:
     return child
 
 
-def wait_for_finishing(lock: Path, wait: bool = True) -> bool:
-    """Wait while a child of an earlier command holds `lock` (see left_to_finish). With `wait=False`,
-    only say whether one still holds it (True) or none does (False)."""
+def wait_for_finishing(lock: Path) -> None:
+    """Wait while a child of an earlier command holds `lock` (see left_to_finish)."""
+    _shared_lock(lock, wait=True)
+
+
+def still_finishing(lock: Path) -> bool:
+    """Does a child of an earlier command hold `lock` now? (Said at once, not waited for.)"""
+    return not _shared_lock(lock, wait=False)
+
+
+def _shared_lock(lock: Path, wait: bool) -> bool:
+    """Take and drop a shared lock on `lock`, waiting for it or not; False if it is held exclusively."""
     try:
         import fcntl
 
         held = os.open(lock, os.O_RDONLY)
     except (ImportError, OSError):  # no such lock, so none held
-        return False
+        return True
     try:
         fcntl.flock(held, fcntl.LOCK_SH if wait else fcntl.LOCK_SH | fcntl.LOCK_NB)
     except BlockingIOError:
-        return True
+        return False
     finally:
         os.close(held)
-    return False
+    return True
 
 
 _NICE = shutil.which("nice")

@@ -883,7 +883,7 @@ def test_a_one_shot_build_leaves_its_save_to_a_child_the_next_build_waits_for(ma
 def test_work_left_to_a_child_holds_its_lock_until_done_and_frees_the_callers_streams(tmp_path) -> None:
     """parallel.left_to_finish from a process about to exit: the caller reading its output is not
     kept waiting for the child, and wait_for_finishing blocks until the child is done."""
-    from generator.parallel import wait_for_finishing
+    from generator.parallel import still_finishing, wait_for_finishing
 
     lock, done = tmp_path / "saving.lock", tmp_path / "done"
     script = ("import sys, time, os; from pathlib import Path; from generator.parallel import left_to_finish\n"
@@ -894,12 +894,13 @@ def test_work_left_to_a_child_holds_its_lock_until_done_and_frees_the_callers_st
                             cwd=Path(__file__).parent.parent, timeout=60)
     assert parent.stdout == "parent done\n"  # returned with the parent: the child's streams are not the caller's
     assert not done.exists()  # (the child sleeps 1.5 s before writing it)
-    assert wait_for_finishing(lock, wait=False)  # still held: said at once, not waited for
+    assert still_finishing(lock)  # said at once, not waited for
     assert not done.exists()
     wait_for_finishing(lock)
     assert done.read_text() == "saved"
-    assert not wait_for_finishing(lock, wait=False)
-    assert not wait_for_finishing(tmp_path / "no such lock")  # none held: returns at once
+    assert not still_finishing(lock)
+    wait_for_finishing(tmp_path / "no such lock")  # none held: returns at once
+    assert not still_finishing(tmp_path / "no such lock")
     from generator.parallel import left_to_finish
 
     (tmp_path / "a file").write_text("")  # a lock that cannot be made: nothing is left to a child
