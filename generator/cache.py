@@ -543,6 +543,13 @@ def templates_digest(templates_dir: Path) -> str:
     return digest.hexdigest()
 
 
+def differing(recorded: Mapping[str, str], articles: Iterable[Article]) -> list[Article]:
+    """The articles whose fields differ from the record's, or that it lacks. The record holds "digest
+    card_digest" by slug (see PageMemo.recorded_state); the same digest is the same fields: one prefix
+    test an article, not 10,000 strings made to compare."""
+    return [a for a in articles if not recorded.get(a.slug, "-").startswith(a.digest)]
+
+
 def load_memo(last: LastBuild, output_dir: Path, salt: str, site: Site, files_intact: bool = False,
               theme: str = "", record: Path | None = None) -> PageMemo:
     """A memo for a build of `site` with `salt`, over the record of the last build (in the file
@@ -553,14 +560,11 @@ def load_memo(last: LastBuild, output_dir: Path, salt: str, site: Site, files_in
     before = last.site
     changed = changed_cards = None
     if before.get("salt") == salt and isinstance(before.get("articles"), dict):
-        # The record holds "digest card_digest" by slug. The same digest is the same fields, so the
-        # same card: one prefix test an article, not 10,000 strings made to compare.
         old = before["articles"]
-        differ = [(a.slug, old.get(a.slug) or " -", a.card_digest) for a in site.articles
-                  if not old.get(a.slug, "-").startswith(a.digest)]
+        differ = differing(old, site.articles)
         # An article since deleted is in neither: every group that showed it has another shape now.
-        changed = frozenset(slug for slug, _, _ in differ)
-        changed_cards = frozenset(slug for slug, was, card in differ if was.split(" ")[1] != card)
+        changed = frozenset(a.slug for a in differ)
+        changed_cards = frozenset(a.slug for a in differ if (old.get(a.slug) or " -").split(" ")[1] != a.card_digest)
     # Fragments made under another salt are of no use: not even looked for.
     # How the index differs from the last build's: known when it was made from the last build's
     # (or is the same).

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .config import SiteConfig
-from .lastbuild import LastBuild, record_file, stat_of
+from .lastbuild import LastBuild, record_file, stamped_files
 from .outputcheck import outputs_match
 from .parallel import in_child, niced
 from .survey import Survey
@@ -87,6 +87,4 @@ def _spawned_check(config: SiteConfig, last: LastBuild) -> Callable[[], bytes | 
 def outputs_as_recorded(config: SiteConfig, last: LastBuild) -> bool:
     """Is every file the last build left in output/ still as it left it? (A stat of each, 15,000 at
     10,000 articles, and a listing of each folder of Pagefind fragments.)"""
-    listed = last.listed
-    stamped = [(path, stat_of(row)) for path, row in last.files.items() if path.rpartition("/")[0] not in listed]
-    return outputs_match(str(config.output_dir), stamped, listed)
+    return outputs_match(str(config.output_dir), stamped_files(last), last.listed)

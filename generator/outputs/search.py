@@ -35,7 +35,7 @@ import jinja2
 from markupsafe import Markup
 
 from .. import code_version, urls
-from ..cache import PageMemo
+from ..cache import PageMemo, differing
 from ..config import SiteConfig
 from ..fragments import Fragments
 from ..parallel import niced
@@ -397,7 +397,7 @@ class SearchJob:
         # fields as parsed, so an article renamed by an alias counts as changed), with the same members,
         # theme and Pagefind, is kept without its key — 10,000 dates formatted, 25 ms of every edit.
         recorded = memo.last.site.get("articles") if memo is not None else None
-        changed = frozenset(a.slug for a in ordered if not recorded.get(a.slug, "-").startswith(a.digest)) \
+        changed = frozenset(a.slug for a in differing(recorded, ordered)) \
             if isinstance(recorded, dict) else None
         for number, shard in self.members.items():
             name = f"{BUNDLE}/{number}/"
